@@ -1,0 +1,61 @@
+"""One logging setup for every hotline process: readable key=value lines on stderr."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+from datetime import UTC, datetime
+from typing import Any
+
+# Attributes every LogRecord has; anything else came from `extra=` and is printed as key=value.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_NOISY = (
+    "alembic.runtime.plugins",
+    "panoramisk",
+    "asyncio",
+    "uvicorn.access",
+    "multipart",
+    "httpx",
+    "httpcore",
+    "celery",
+    "kombu",
+)
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    if text == "" or any(ch in text for ch in ' ="\n'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return text
+
+
+class KeyValueFormatter(logging.Formatter):
+    """`2026-11-22T03:58:00.123Z level=INFO logger=ami msg="connected" pbx=lab`"""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        parts = [
+            stamp,
+            f"level={record.levelname}",
+            f"logger={record.name}",
+            f"msg={_quote(record.getMessage())}",
+        ]
+        parts += [f"{key}={_quote(value)}" for key, value in vars(record).items() if key not in _STANDARD]
+        line = " ".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(level: str = "INFO") -> None:
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"kv": {"()": KeyValueFormatter}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "kv", "stream": "ext://sys.stderr"}
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {name: {"level": "WARNING"} for name in _NOISY},
+    }
+    logging.config.dictConfig(config)
