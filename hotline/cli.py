@@ -18,7 +18,7 @@ from ivr.cli import register as register_ivr
 from transcription.cli import register as register_transcription
 
 app = typer.Typer(
-    help="hotline: Asterisk telephony integration for citizen hotlines (live queues, IVR, records, analytics).",
+    help="hotline: Asterisk integration for citizen hotlines (live queues, IVR, call records, analytics).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -39,7 +39,7 @@ class DatabaseSettings(BaseModel):
 
 
 class PbxSettings(BaseModel):
-    """One Asterisk server; Linkedid and Uniqueid are only unique within it, so every record carries `name`."""
+    """One Asterisk server; Linkedid/Uniqueid are only unique within it, so every record carries `name`."""
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     host: str = "127.0.0.1"

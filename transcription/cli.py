@@ -1,4 +1,4 @@
-"""`hotline transcribe`, `hotline search`, `hotline models …`, `hotline worker` (filled by the transcription part)."""
+"""`hotline transcribe`, `search`, `models …` and `worker` (filled by the transcription part)."""
 
 from __future__ import annotations
 
