@@ -1,0 +1,127 @@
+"""The live view contract between the AMI listener (writer) and the API (reader).
+
+The listener keeps the state in memory and publishes a `LiveView` per PBX into the `live_snapshot`
+table (coalesced, a few times a second at most, `seq` grows by one per publish). API processes watch
+the small (pbx, seq) pairs with one background task per process and push changes to their viewers,
+so the view follows the PBX within a second without any viewer polling a heavy query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import LiveSnapshot
+from hotline.timeutil import utcnow
+
+
+class AgentState(StrEnum):
+    FREE = "free"
+    RINGING = "ringing"
+    TALKING = "talking"
+    PAUSED = "paused"
+    UNAVAILABLE = "unavailable"
+
+
+class CallState(StrEnum):
+    IVR = "ivr"
+    QUEUED = "queued"
+    RINGING = "ringing"
+    TALKING = "talking"
+    OTHER = "other"
+
+
+class WaitingCaller(BaseModel):
+    uniqueid: str
+    linkedid: str
+    caller_number: str | None = None
+    caller_name: str | None = None
+    topic: str | None = None
+    position: int
+    joined_at: datetime
+
+
+class QueueMemberView(BaseModel):
+    interface: str
+    name: str
+    state: AgentState
+    paused: bool = False
+    pause_reason: str | None = None
+    in_call: bool = False
+    calls_taken: int = 0
+    penalty: int = 0
+    # Asterisk device status code (0..8) and its name, as QueueMemberStatus reports it.
+    device_status: int = 0
+    device_status_text: str = "UNKNOWN"
+    last_call_at: datetime | None = None
+
+
+class QueueView(BaseModel):
+    name: str
+    waiting: list[WaitingCaller] = Field(default_factory=list)
+    members: list[QueueMemberView] = Field(default_factory=list)
+    strategy: str | None = None
+
+
+class CallView(BaseModel):
+    linkedid: str
+    caller_number: str | None = None
+    caller_name: str | None = None
+    started_at: datetime
+    state: CallState
+    topic: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    answered_at: datetime | None = None
+
+
+class AgentView(BaseModel):
+    """One operator across all their queues (the wallboard's "agents by state")."""
+
+    interface: str
+    name: str
+    state: AgentState
+    pause_reason: str | None = None
+    queues: list[str] = Field(default_factory=list)
+    calls_taken: int = 0
+    state_since: datetime | None = None
+    talking_to: str | None = None
+
+
+class LiveView(BaseModel):
+    pbx: str
+    connected: bool
+    at: datetime
+    queues: list[QueueView] = Field(default_factory=list)
+    calls: list[CallView] = Field(default_factory=list)
+    agents: list[AgentView] = Field(default_factory=list)
+
+
+def publish(session: Session, view: LiveView) -> int:
+    """Store `view` as the PBX's latest snapshot; returns the new sequence number."""
+    row = session.get(LiveSnapshot, view.pbx)
+    data = view.model_dump(mode="json")
+    if row is None:
+        row = LiveSnapshot(pbx=view.pbx, seq=1, data=data, updated_at=utcnow())
+        session.add(row)
+    else:
+        row.seq += 1
+        row.data = data
+        row.updated_at = utcnow()
+    session.flush()
+    return row.seq
+
+
+def sequences(session: Session) -> dict[str, int]:
+    """The cheap query API processes poll: current seq per PBX."""
+    rows = session.execute(select(LiveSnapshot.pbx, LiveSnapshot.seq))
+    return dict(rows.tuples().all())
+
+
+def read_views(session: Session) -> list[LiveView]:
+    rows = session.scalars(select(LiveSnapshot).order_by(LiveSnapshot.pbx))
+    return [LiveView.model_validate(row.data) for row in rows]
