@@ -65,7 +65,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:
-        raise DatabaseError(f"cannot migrate {engine.url.render_as_string()}: {exc.orig}") from None
+        where = engine.url.render_as_string()
+        raise DatabaseError(f"cannot migrate {where}: {_one_line(exc.orig)}") from None
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
@@ -81,10 +82,15 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())
+
+
 def check_reachable(engine: Engine) -> None:
     """Raise DatabaseError with a readable message when the database does not answer."""
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except OperationalError as exc:
-        raise DatabaseError(f"database {engine.url.render_as_string()} does not answer: {exc.orig}") from None
+        where = engine.url.render_as_string()
+        raise DatabaseError(f"database {where} does not answer: {_one_line(exc.orig)}") from None
