@@ -1,0 +1,244 @@
+"""Transcription jobs in the database: enqueue (idempotent), claim (safe across processes), finish.
+
+A job is claimed by flipping it from queued to running in one statement, so two workers can never
+take the same job: PostgreSQL picks the row with ``FOR UPDATE SKIP LOCKED``; SQLite serialises
+writers and we confirm the claim with a conditional UPDATE (``WHERE status = 'queued'``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.models import JobStatus, Recording, TranscriptionJob
+from hotline.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# A failure message is shown in tables and the API; keep it to one readable line.
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """What a worker needs to run a job, detached from the session that claimed it."""
+
+    job_id: int
+    recording_id: int
+    path: str
+    rx_path: str | None
+    tx_path: str | None
+    language: str
+    attempt: int
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def enqueue_recording(
+    session: Session,
+    *,
+    path: str,
+    pbx: str | None,
+    linkedid: str | None,
+    call_id: int | None,
+    language: str,
+    rx_path: str | None = None,
+    tx_path: str | None = None,
+    sha256: str | None = None,
+) -> TranscriptionJob | None:
+    """Register a recording and queue it for transcription; the same file twice gives one job.
+
+    Returns the new job, or None when the recording was already known (by path, or by content hash
+    when `sha256` is given). A known recording learns the call link if it did not have one yet.
+    The caller owns the transaction (commit happens outside).
+    """
+    existing = session.scalar(select(Recording).where(Recording.path == path))
+    if existing is None and sha256 is not None:
+        existing = session.scalar(select(Recording).where(Recording.sha256 == sha256).limit(1))
+    if existing is not None:
+        _link(existing, pbx=pbx, linkedid=linkedid, call_id=call_id)
+        if session.scalar(select(TranscriptionJob.id).where(TranscriptionJob.recording_id == existing.id)):
+            return None
+        job = TranscriptionJob(recording_id=existing.id, language=language)
+        session.add(job)
+        session.flush()
+        return job
+    recording = Recording(
+        path=path,
+        rx_path=rx_path,
+        tx_path=tx_path,
+        pbx=pbx,
+        linkedid=linkedid,
+        call_id=call_id,
+        sha256=sha256,
+    )
+    try:
+        # A savepoint: a concurrent enqueue of the same path must not poison the caller's transaction.
+        with session.begin_nested():
+            session.add(recording)
+            session.flush()
+            job = TranscriptionJob(recording_id=recording.id, language=language)
+            session.add(job)
+            session.flush()
+    except IntegrityError:
+        log.info("recording already registered concurrently", extra={"path": path})
+        return None
+    log.info("transcription queued", extra={"path": path, "job_id": job.id, "call_id": call_id})
+    return job
+
+
+def _link(recording: Recording, *, pbx: str | None, linkedid: str | None, call_id: int | None) -> None:
+    if recording.call_id is None and call_id is not None:
+        recording.call_id = call_id
+    if recording.pbx is None and pbx is not None:
+        recording.pbx = pbx
+    if recording.linkedid is None and linkedid is not None:
+        recording.linkedid = linkedid
+
+
+def claim_next(session: Session, *, worker: str | None = None) -> ClaimedJob | None:
+    """Take the oldest queued job (marks it running, counts the attempt); None when there is none.
+
+    Commit the session right after, so other workers see the claim.
+    """
+    worker = worker or worker_name()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(20):
+        candidate = (
+            select(TranscriptionJob.id)
+            .where(TranscriptionJob.status == JobStatus.QUEUED)
+            .order_by(TranscriptionJob.queued_at, TranscriptionJob.id)
+            .limit(1)
+        )
+        if postgres:
+            candidate = candidate.with_for_update(skip_locked=True)
+        job_id = session.scalar(candidate)
+        if job_id is None:
+            return None
+        claimed = session.execute(
+            update(TranscriptionJob)
+            .where(TranscriptionJob.id == job_id, TranscriptionJob.status == JobStatus.QUEUED)
+            .values(
+                status=JobStatus.RUNNING,
+                attempts=TranscriptionJob.attempts + 1,
+                worker=worker[:128],
+                started_at=utcnow(),
+                finished_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return _describe(session, job_id)
+        # Another worker won this one between our SELECT and UPDATE; try the next.
+    return None
+
+
+def claim_job(session: Session, job_id: int, *, worker: str | None = None) -> ClaimedJob | None:
+    """Claim one named job (Celery tasks carry the job id); None if it is not queued any more."""
+    claimed = session.execute(
+        update(TranscriptionJob)
+        .where(TranscriptionJob.id == job_id, TranscriptionJob.status == JobStatus.QUEUED)
+        .values(
+            status=JobStatus.RUNNING,
+            attempts=TranscriptionJob.attempts + 1,
+            worker=(worker or worker_name())[:128],
+            started_at=utcnow(),
+            finished_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return _describe(session, job_id)
+
+
+def _describe(session: Session, job_id: int) -> ClaimedJob:
+    row = session.execute(
+        select(TranscriptionJob, Recording)
+        .join(Recording, Recording.id == TranscriptionJob.recording_id)
+        .where(TranscriptionJob.id == job_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    job, recording = row
+    return ClaimedJob(
+        job_id=job.id,
+        recording_id=recording.id,
+        path=recording.path,
+        rx_path=recording.rx_path,
+        tx_path=recording.tx_path,
+        language=job.language,
+        attempt=job.attempts,
+    )
+
+
+def mark_done(session: Session, job_id: int) -> None:
+    session.execute(
+        update(TranscriptionJob)
+        .where(TranscriptionJob.id == job_id)
+        .values(status=JobStatus.DONE, error=None, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, job_id: int, reason: str, *, retry: bool = False) -> None:
+    """Record why a job failed; `retry` puts it back in the queue (transient errors)."""
+    session.execute(
+        update(TranscriptionJob)
+        .where(TranscriptionJob.id == job_id)
+        .values(
+            status=JobStatus.QUEUED if retry else JobStatus.FAILED,
+            error=" ".join(reason.split())[:MAX_ERROR_CHARS],
+            finished_at=None if retry else utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def requeue_stale(session: Session, *, stale_after_s: float, max_attempts: int) -> tuple[int, int]:
+    """Jobs running longer than `stale_after_s` belong to dead workers: queue them again.
+
+    Jobs that already used `max_attempts` fail instead (a file that kills its worker every time
+    must not loop forever). Returns (requeued, failed).
+    """
+    cutoff = utcnow() - timedelta(seconds=stale_after_s)
+    stale = (TranscriptionJob.status == JobStatus.RUNNING, TranscriptionJob.started_at < cutoff)
+    failed = session.execute(
+        update(TranscriptionJob)
+        .where(*stale, TranscriptionJob.attempts >= max_attempts)
+        .values(
+            status=JobStatus.FAILED,
+            error=f"worker stopped responding during each of {max_attempts} attempts",
+            finished_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    requeued = session.execute(
+        update(TranscriptionJob)
+        .where(*stale)
+        .values(status=JobStatus.QUEUED, error="worker stopped responding; retried", worker=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if requeued or failed:
+        log.warning("stale transcription jobs", extra={"requeued": requeued, "failed": failed})
+    return int(requeued), int(failed)
+
+
+def retry_failed(session: Session) -> int:
+    """Put every failed job back in the queue (after the operator fixed the cause)."""
+    return int(
+        session.execute(
+            update(TranscriptionJob)
+            .where(TranscriptionJob.status == JobStatus.FAILED)
+            .values(status=JobStatus.QUEUED, attempts=0, finished_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+    )
