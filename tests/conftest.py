@@ -1,8 +1,9 @@
 """Shared test fixtures: real capture data, and migrated databases on SQLite and PostgreSQL.
 
 PostgreSQL tests use HOTLINE_TEST_POSTGRES_URL (default: the local server, database `test`). When no
-server answers they are skipped with the reason printed, unless HOTLINE_TEST_REQUIRE_SERVICES=1 (CI),
-where a missing server is a failure: a skipped test must never look like a passed one.
+server answers they are skipped with the reason printed, unless HOTLINE_TEST_REQUIRE_SERVICES names the
+service (CI sets "postgres,redis" when they answer), where a missing server is a failure: a skipped test
+must never look like a passed one.
 """
 
 from __future__ import annotations
@@ -28,14 +29,18 @@ POSTGRES_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUIRE_SERVICES = os.environ.get("HOTLINE_TEST_REQUIRE_SERVICES") == "1"
+REQUIRED_SERVICES = {
+    name.strip().lower()
+    for name in os.environ.get("HOTLINE_TEST_REQUIRE_SERVICES", "").split(",")
+    if name.strip()
+}
 
 
 def service_missing(what: str, reason: str) -> None:
-    """Skip with a printed reason, or fail where the services are required (CI)."""
+    """Skip with a printed reason, or fail where the service is required (CI)."""
     message = f"{what} not available: {reason}"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + " (HOTLINE_TEST_REQUIRE_SERVICES=1)")
+    if what.lower() in REQUIRED_SERVICES:
+        pytest.fail(f"{message} (HOTLINE_TEST_REQUIRE_SERVICES={','.join(sorted(REQUIRED_SERVICES))})")
     pytest.skip(message)
 
 
