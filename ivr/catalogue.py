@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictStr,
@@ -69,11 +70,14 @@ def _parse_range(value: object) -> object:
     return TimeRange(start=start, end=end)
 
 
+Range = Annotated[TimeRange, BeforeValidator(_parse_range)]
+
+
 class Schedule(_Model):
     """Opening hours of a department: ranges per weekday (missing day = closed) and holidays."""
 
     timezone: StrictStr = "Europe/Moscow"
-    weekly: dict[Weekday, list[TimeRange]] = Field(default_factory=dict)
+    weekly: dict[Weekday, list[Range]] = Field(default_factory=dict)
     holidays: list[date] = Field(default_factory=list)
 
     @field_validator("timezone")
@@ -84,16 +88,6 @@ class Schedule(_Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-    @field_validator("weekly", mode="before")
-    @classmethod
-    def _ranges(cls, value: object) -> object:
-        if not isinstance(value, dict):
-            return value
-        return {
-            day: [_parse_range(item) for item in items] if isinstance(items, list) else items
-            for day, items in value.items()
-        }
 
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(ZoneInfo(self.timezone))
@@ -327,16 +321,17 @@ def _load_yaml(text: str) -> tuple[Any, dict[Loc, int]]:
         loader.dispose()
     lines: dict[Loc, int] = {}
 
-    def walk(current: yaml.Node, loc: Loc) -> None:
-        lines[loc] = current.start_mark.line + 1
+    def walk(current: yaml.Node, loc: Loc, line: int) -> None:
+        lines[loc] = line
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
-                walk(value_node, (*loc, str(key_node.value)))
+                # A field is reported on its key's line, where the editor's eye goes.
+                walk(value_node, (*loc, str(key_node.value)), key_node.start_mark.line + 1)
         elif isinstance(current, yaml.SequenceNode):
             for index, item in enumerate(current.value):
-                walk(item, (*loc, index))
+                walk(item, (*loc, index), item.start_mark.line + 1)
 
-    walk(node, ())
+    walk(node, (), node.start_mark.line + 1)
     return data, lines
 
 
