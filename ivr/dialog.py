@@ -1,0 +1,514 @@
+"""The voice dialog as a pure state machine: caller input in, telephony steps out.
+
+`Dialog.start()` and `Dialog.feed(event)` return the steps the adapter must carry out, in order.
+Every batch ends with exactly one step that waits for something (`Collect`, `LookupStatus`,
+`CreateCallback`) or with `Finish`. Sockets, the clock and the database stay outside: the adapter
+executes the steps and feeds back what happened, so every path is testable without a PBX.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from hotline.models import IvrOutcome
+from ivr.catalogue import Catalogue, Menu, Topic
+
+
+# ---------------------------------------------------------------------------- steps (output)
+@dataclass(frozen=True)
+class Play:
+    """Play a prompt file (path under the sounds folder, no extension); keys are ignored."""
+
+    prompt: str
+
+
+@dataclass(frozen=True)
+class Collect:
+    """Play a prompt and collect up to `max_digits` keys (``#`` ends early): answer with Digits/NoInput."""
+
+    prompt: str
+    timeout_ms: int
+    max_digits: int
+
+
+@dataclass(frozen=True)
+class SayDigits:
+    digits: str
+
+
+@dataclass(frozen=True)
+class SayDate:
+    day: date
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """Switch the channel language (so SAY DIGITS/DATE speak it too)."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class LookupStatus:
+    """Find a citizen request: `number` typed by the caller, or None for the caller's latest.
+
+    Answer with StatusFound, StatusNotFound or RateLimited.
+    """
+
+    number: str | None
+
+
+@dataclass(frozen=True)
+class CreateCallback:
+    """Record a callback request; answer with CallbackCreated."""
+
+    topic: str | None
+    register_request: bool
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The dialog is over. `queue` set = hand the call to that queue (the dialplan does Queue())."""
+
+    outcome: IvrOutcome
+    topic: str | None
+    queue: str | None
+    lang: str
+
+
+Step = Play | Collect | SayDigits | SayDate | SetLanguage | LookupStatus | CreateCallback | Finish
+
+
+# ---------------------------------------------------------------------------- events (input)
+@dataclass(frozen=True)
+class Digits:
+    keys: str
+
+
+@dataclass(frozen=True)
+class NoInput:
+    """Collect ended without a key (timeout)."""
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """The caller hung up (or the channel died) during the last step."""
+
+
+@dataclass(frozen=True)
+class Expired:
+    """The call ran past its overall time limit."""
+
+
+@dataclass(frozen=True)
+class StatusFound:
+    number: str
+    status: str  # a hotline.models.RequestStatus value
+    registered: date
+    expected: date
+
+
+@dataclass(frozen=True)
+class StatusNotFound:
+    pass
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    pass
+
+
+@dataclass(frozen=True)
+class CallbackCreated:
+    callback_id: int
+
+
+Event = Digits | NoInput | Hangup | Expired | StatusFound | StatusNotFound | RateLimited | CallbackCreated
+
+
+class Mode(enum.Enum):
+    LANGUAGE = "language"
+    MENU = "menu"
+    FAQ = "faq"
+    FAQ_AFTER = "faq_after"
+    AFTER_HOURS = "after_hours"
+    CALLBACK_WAIT = "callback_wait"
+    STATUS_LATEST = "status_latest"
+    STATUS_ENTER = "status_enter"
+    STATUS_WAIT = "status_wait"
+    STATUS_AFTER = "status_after"
+    DONE = "done"
+
+
+OPEN_STATUSES = ("registered", "in_progress")
+
+
+@dataclass
+class VisitRecord:
+    """What the visit record stores; kept up to date at every step."""
+
+    lang: str
+    key_path: str = ""
+    menu_path: list[str] = field(default_factory=list)
+    topic: str | None = None
+    queue: str | None = None
+    outcome: IvrOutcome = IvrOutcome.IN_PROGRESS
+    invalid_inputs: int = 0
+    timeouts: int = 0
+    language_chosen: bool = False
+    callback_id: int | None = None
+
+
+class Dialog:
+    """One call's way through the catalogue.
+
+    `now` decides working hours; `caller_number` None means the caller ID is hidden (no callback,
+    no lookup of the caller's own requests).
+    """
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        now: datetime,
+        caller_number: str | None,
+        lang: str | None = None,
+        max_retries: int = 2,
+    ) -> None:
+        self.catalogue = catalogue
+        self.now = now
+        self.caller_number = caller_number
+        start_lang = lang if lang in catalogue.languages else catalogue.default_language
+        self.record = VisitRecord(lang=start_lang)
+        self.max_retries = max_retries
+        self.mode = Mode.MENU
+        self._menus: list[str] = []  # stack; the last one is shown
+        self._topic: Topic | None = None
+        self._retries = 0
+        self._status_failures = 0
+        self._heard_answer = False
+        self._told_status = False
+
+    # ------------------------------------------------------------------ public
+    @property
+    def lang(self) -> str:
+        return self.record.lang
+
+    @property
+    def finished(self) -> bool:
+        return self.mode is Mode.DONE
+
+    def start(self) -> list[Step]:
+        return [SetLanguage(self.lang), self._play("welcome"), *self._enter_menu("main")]
+
+    def feed(self, event: Event) -> list[Step]:
+        if self.mode is Mode.DONE:
+            raise RuntimeError(f"the dialog is over; got {event!r}")
+        if isinstance(event, Hangup | Expired):
+            return self._end_abruptly(event)
+        if isinstance(event, Digits | NoInput):
+            if self.mode in (Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST):
+                raise RuntimeError(f"{self.mode.value}: waiting for a lookup result, got {event!r}")
+            if isinstance(event, Digits) and event.keys:
+                return self._keys(event.keys)
+            self.record.timeouts += 1
+            return self._no_input()
+        if isinstance(event, CallbackCreated):
+            return self._callback_created(event)
+        return self._status_result(event)
+
+    # ------------------------------------------------------------------ helpers
+    def _prompt(self, name: str) -> str:
+        return f"hotline/{self.lang}/{name}"
+
+    def _play(self, name: str) -> Play:
+        return Play(self._prompt(name))
+
+    def _collect(self, name: str, *, max_digits: int = 1, timeout_ms: int | None = None) -> Collect:
+        timeout = timeout_ms or self.catalogue.options.digit_timeout_ms
+        return Collect(self._prompt(name), timeout, max_digits)
+
+    def _finish(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
+        self.mode = Mode.DONE
+        self.record.outcome = outcome
+        queue = topic.queue if topic is not None and outcome in _QUEUEING else None
+        if topic is not None:
+            self.record.topic = topic.id
+        self.record.queue = queue
+        return [Finish(outcome, self.record.topic, queue, self.lang)]
+
+    def _goodbye(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
+        return [self._play("goodbye"), *self._finish(outcome, topic)]
+
+    def _set_mode(self, mode: Mode, label: str) -> None:
+        if mode is not self.mode or label != (self.record.menu_path[-1] if self.record.menu_path else ""):
+            self._retries = 0
+            self.record.menu_path.append(label)
+        self.mode = mode
+
+    def _end_abruptly(self, event: Hangup | Expired) -> list[Step]:
+        if isinstance(event, Expired):
+            outcome = IvrOutcome.TIMED_OUT
+        elif self._told_status:
+            outcome = IvrOutcome.STATUS_TOLD
+        elif self._heard_answer:
+            outcome = IvrOutcome.FAQ
+        elif self.record.callback_id is not None:
+            outcome = IvrOutcome.CALLBACK
+        else:
+            outcome = IvrOutcome.HANGUP
+        self.mode = Mode.DONE
+        self.record.outcome = outcome
+        self.record.queue = None
+        if self._topic is not None:
+            self.record.topic = self._topic.id
+        return [Finish(outcome, self.record.topic, None, self.lang)]
+
+    # ------------------------------------------------------------------ the current prompt again
+    def _ask(self) -> list[Step]:
+        """The Collect of the current mode (used to show it first and to repeat it)."""
+        mode, topic = self.mode, self._topic
+        if mode is Mode.LANGUAGE:
+            return [self._collect("language_menu")]
+        if mode is Mode.MENU:
+            return [self._collect(f"menu_{self._menus[-1]}")]
+        if mode is Mode.FAQ and topic is not None:
+            count = len(topic.faq)
+            plays: list[Step] = [self._play(f"faq_{topic.id}_{n}_q") for n in range(1, count)]
+            return [*plays, self._collect(f"faq_{topic.id}_{count}_q")]
+        if mode is Mode.FAQ_AFTER:
+            return [self._collect("faq_after")]
+        if mode is Mode.AFTER_HOURS:
+            return [self._collect("callback_offer")]
+        if mode is Mode.STATUS_ENTER:
+            options = self.catalogue.options
+            return [
+                self._collect(
+                    "status_enter", max_digits=options.max_number_digits, timeout_ms=options.number_timeout_ms
+                )
+            ]
+        if mode is Mode.STATUS_AFTER:
+            return [self._collect("status_other")]
+        raise RuntimeError(f"no prompt to repeat in mode {mode.value}")
+
+    def _no_input(self) -> list[Step]:
+        # Silence after an answer or after hours is a normal end, not a failure.
+        if self.mode is Mode.FAQ_AFTER and self._topic is not None:
+            return self._goodbye(IvrOutcome.FAQ, self._topic)
+        if self.mode is Mode.STATUS_AFTER:
+            return self._goodbye(IvrOutcome.STATUS_TOLD, self._topic)
+        if self.mode is Mode.AFTER_HOURS:
+            return self._goodbye(IvrOutcome.AFTER_HOURS, self._topic)
+        if self.mode is Mode.FAQ and self._topic is not None and self._topic.queue is not None:
+            return self._queue(self._topic, announce=False)
+        return self._retry("no_input")
+
+    def _retry(self, why: str) -> list[Step]:
+        self._retries += 1
+        if self._retries > self.max_retries:
+            return self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")
+        return [self._play(why), *self._ask()]
+
+    def _invalid(self) -> list[Step]:
+        self.record.invalid_inputs += 1
+        return self._retry("invalid")
+
+    def _to_operator(self, outcome: IvrOutcome, prompt: str) -> list[Step]:
+        operator = self.catalogue.operator
+        self._topic = operator
+        return [self._play(prompt), *self._finish(outcome, operator)]
+
+    # ------------------------------------------------------------------ keys
+    def _keys(self, keys: str) -> list[Step]:
+        if self.mode is Mode.STATUS_ENTER:
+            self.record.key_path += "N"  # the typed number itself is personal data; lookups keep it
+            number = keys.rstrip("#")
+            if not number.isdigit():
+                return self._invalid()
+            self.mode = Mode.STATUS_WAIT
+            return [LookupStatus(number)]
+        self.record.key_path += keys
+        key = keys[0]
+        if self.mode is Mode.LANGUAGE:
+            return self._language_key(key)
+        if self.mode is Mode.MENU:
+            return self._menu_key(key)
+        if self.mode is Mode.FAQ:
+            return self._faq_key(key)
+        if self.mode is Mode.FAQ_AFTER:
+            return self._faq_after_key(key)
+        if self.mode is Mode.AFTER_HOURS:
+            return self._after_hours_key(key)
+        if self.mode is Mode.STATUS_AFTER:
+            return self._status_after_key(key)
+        raise RuntimeError(f"keys in mode {self.mode.value}")
+
+    def _enter_menu(self, menu_id: str) -> list[Step]:
+        self._menus.append(menu_id)
+        self._set_mode(Mode.MENU, f"menu:{menu_id}")
+        return self._ask()
+
+    def _menu(self) -> Menu:
+        return self.catalogue.menus[self._menus[-1]]
+
+    def _menu_key(self, key: str) -> list[Step]:
+        item = self._menu().items.get(key)
+        if item is None:
+            return self._invalid()
+        if item.menu is not None:
+            return self._enter_menu(item.menu)
+        if item.topic is not None:
+            return self._choose(self.catalogue.topic(item.topic))
+        if item.action == "language":
+            self._set_mode(Mode.LANGUAGE, "language")
+            return self._ask()
+        if item.action == "back":
+            if len(self._menus) > 1:
+                self._menus.pop()
+            current = self._menus.pop()
+            return self._enter_menu(current)
+        if item.action == "callback":
+            return self._offer_callback(None, register=False)
+        return self._ask()  # repeat
+
+    def _language_key(self, key: str) -> list[Step]:
+        langs = self.catalogue.languages
+        if not key.isdigit() or not 1 <= int(key) <= len(langs):
+            return self._invalid()
+        self.record.lang = langs[int(key) - 1]
+        self.record.language_chosen = True
+        menu = self._menus.pop() if self._menus else "main"
+        return [SetLanguage(self.lang), *self._enter_menu(menu)]
+
+    # ------------------------------------------------------------------ topics
+    def _choose(self, topic: Topic) -> list[Step]:
+        self._topic = topic
+        self.record.topic = topic.id
+        if topic.service == "status":
+            return self._start_status(topic)
+        if not self.catalogue.is_open(topic, self.now):
+            return self._after_hours(topic)
+        if topic.faq:
+            self._set_mode(Mode.FAQ, f"faq:{topic.id}")
+            return [self._play(f"topic_{topic.id}"), *self._ask()]
+        return self._queue(topic, announce=True)
+
+    def _queue(self, topic: Topic, *, announce: bool) -> list[Step]:
+        if not self.catalogue.is_open(topic, self.now):
+            return self._after_hours(topic)
+        plays: list[Step] = [self._play(f"topic_{topic.id}")] if announce else []
+        if topic.queue is None:  # an FAQ-only topic: nobody to talk to here
+            return [*plays, *self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")]
+        return [*plays, self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+
+    def _faq_key(self, key: str) -> list[Step]:
+        topic = self._topic
+        assert topic is not None
+        if key == "0":
+            return self._queue(topic, announce=False)
+        if not key.isdigit() or not 1 <= int(key) <= len(topic.faq):
+            return self._invalid()
+        self._heard_answer = True
+        self._set_mode(Mode.FAQ_AFTER, f"faq:{topic.id}:{key}")
+        return [self._play(f"faq_{topic.id}_{key}_a"), *self._ask()]
+
+    def _faq_after_key(self, key: str) -> list[Step]:
+        topic = self._topic
+        assert topic is not None
+        if key == "0":
+            return self._queue(topic, announce=False)
+        if key == "*":
+            self._menus.clear()
+            return self._enter_menu("main")
+        return self._invalid()
+
+    # ------------------------------------------------------------------ after hours and callbacks
+    def _after_hours(self, topic: Topic) -> list[Step]:
+        message = self._play(f"closed_{topic.id}" if topic.after_hours.message else "after_hours")
+        rule = topic.after_hours
+        if not (rule.offer_callback or rule.register_request):
+            return [message, *self._goodbye(IvrOutcome.AFTER_HOURS, topic)]
+        if self.caller_number is None:
+            return [message, self._play("no_caller_id"), *self._goodbye(IvrOutcome.AFTER_HOURS, topic)]
+        self._set_mode(Mode.AFTER_HOURS, f"closed:{topic.id}")
+        return [message, *self._ask()]
+
+    def _after_hours_key(self, key: str) -> list[Step]:
+        topic = self._topic
+        assert topic is not None
+        if key != self.catalogue.options.callback_topic_digit:
+            return self._invalid()
+        return self._offer_callback(topic, register=topic.after_hours.register_request)
+
+    def _offer_callback(self, topic: Topic | None, *, register: bool) -> list[Step]:
+        if self.caller_number is None:
+            return [self._play("no_caller_id"), *self._goodbye(IvrOutcome.AFTER_HOURS, topic)]
+        self._set_mode(Mode.CALLBACK_WAIT, f"callback:{topic.id if topic else ''}")
+        return [CreateCallback(topic.id if topic else None, register)]
+
+    def _callback_created(self, event: CallbackCreated) -> list[Step]:
+        if self.mode is not Mode.CALLBACK_WAIT:
+            raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
+        self.record.callback_id = event.callback_id
+        register = self._topic is not None and self._topic.after_hours.register_request
+        return [
+            self._play("register_done" if register else "callback_done"),
+            SayDigits(str(event.callback_id)),
+            *self._goodbye(IvrOutcome.CALLBACK, self._topic),
+        ]
+
+    # ------------------------------------------------------------------ request status
+    def _start_status(self, topic: Topic) -> list[Step]:
+        plays: list[Step] = [self._play(f"topic_{topic.id}")]
+        if self.caller_number is not None:
+            self._set_mode(Mode.STATUS_LATEST, "status:latest")
+            return [*plays, LookupStatus(None)]
+        self._set_mode(Mode.STATUS_ENTER, "status:enter")
+        return [*plays, *self._ask()]
+
+    def _status_result(self, event: StatusFound | StatusNotFound | RateLimited) -> list[Step]:
+        if self.mode not in (Mode.STATUS_LATEST, Mode.STATUS_WAIT):
+            raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
+        latest = self.mode is Mode.STATUS_LATEST
+        if isinstance(event, StatusFound):
+            self._told_status = True
+            steps = self._say_status(event, latest=latest)
+            self._set_mode(Mode.STATUS_AFTER, "status:told")
+            return [*steps, *self._ask()]
+        if isinstance(event, RateLimited):
+            return self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "status_limited")
+        if latest:  # nothing under the caller's number: ask for one
+            self._set_mode(Mode.STATUS_ENTER, "status:enter")
+            return self._ask()
+        self._status_failures += 1
+        if self._status_failures >= self.catalogue.options.status_attempts:
+            return self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")
+        self.mode = Mode.STATUS_ENTER
+        return [self._play("status_unknown"), *self._ask()]
+
+    def _say_status(self, found: StatusFound, *, latest: bool) -> list[Step]:
+        steps: list[Step] = [
+            self._play("status_latest" if latest else "status_number"),
+            SayDigits(found.number),
+            self._play("status_registered_on"),
+            SayDate(found.registered),
+            self._play(f"status_{found.status}"),
+        ]
+        if found.status in OPEN_STATUSES:
+            steps += [self._play("status_expected_by"), SayDate(found.expected)]
+        return steps
+
+    def _status_after_key(self, key: str) -> list[Step]:
+        if key == "1":
+            self._set_mode(Mode.STATUS_ENTER, "status:enter")
+            return self._ask()
+        if key == "0" and self._topic is not None and self._topic.queue is not None:
+            return [self._play("to_operator"), *self._finish(IvrOutcome.QUEUED, self._topic)]
+        if key == "0":
+            return self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")
+        return self._invalid()
+
+
+_QUEUEING = (IvrOutcome.QUEUED, IvrOutcome.OPERATOR_FALLBACK)
