@@ -89,8 +89,8 @@ def test_silence_repeats_the_menu_then_goes_to_the_operator() -> None:
 def test_invalid_keys_repeat_the_menu_and_a_valid_key_still_works() -> None:
     d = dialog()
     steps = drive(d, Digits("7"), Digits("#"), Digits("4"))
-    assert prompts(steps)[1:] == ["menu_main", "invalid", "menu_main", "invalid", "menu_main", "topic_subsidies",
-                                  "queued"]  # fmt: skip
+    expected = ["menu_main", "invalid", "menu_main", "invalid", "menu_main", "topic_subsidies", "queued"]
+    assert prompts(steps)[1:] == expected
     assert finish(steps).queue == "other"
     assert d.record.invalid_inputs == 2
     assert d.record.key_path == "7#4"
@@ -121,8 +121,8 @@ def test_language_switch_changes_every_following_prompt() -> None:
     assert SetLanguage("uk") in steps
     switched = steps.index(SetLanguage("uk"))
     assert all("/uk/" in s.prompt for s in steps[switched:] if isinstance(s, Play | Collect))
-    assert prompts(steps[switched - 1 :]) == ["language_menu", "menu_main", "menu_utilities", "topic_electricity",
-                                              "queued"]  # fmt: skip
+    expected = ["language_menu", "menu_main", "menu_utilities", "topic_electricity", "queued"]
+    assert prompts(steps[switched - 1 :]) == expected
     assert finish(steps) == Finish(IvrOutcome.QUEUED, "electricity", "utilities", "uk")
     assert d.record.language_chosen
 
@@ -230,7 +230,8 @@ def test_caller_hears_their_latest_request_without_typing() -> None:
     steps = d.feed(FOUND)
     assert steps[:6] == [
         Play("hotline/ru/status_latest"), SayDigits("20261234"), Play("hotline/ru/status_registered_on"),
-        SayDate(date(2026, 11, 2)), Play("hotline/ru/status_in_progress"), Play("hotline/ru/status_expected_by"),
+        SayDate(date(2026, 11, 2)), Play("hotline/ru/status_in_progress"),
+        Play("hotline/ru/status_expected_by"),
     ]  # fmt: skip
     assert steps[6] == SayDate(date(2026, 12, 17))
     steps = d.feed(NoInput())
