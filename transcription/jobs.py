@@ -232,6 +232,41 @@ def requeue_stale(session: Session, *, stale_after_s: float, max_attempts: int) 
     return int(requeued), int(failed)
 
 
+def requeue_orphans(session: Session) -> int:
+    """Running jobs claimed by a process of this host that no longer exists: queue them again now.
+
+    (Jobs of other hosts wait for `requeue_stale`: we cannot see their processes.)
+    """
+    host = socket.gethostname()
+    rows = session.execute(
+        select(TranscriptionJob.id, TranscriptionJob.worker).where(
+            TranscriptionJob.status == JobStatus.RUNNING, TranscriptionJob.worker.like(f"{host}:%")
+        )
+    ).all()
+    dead = [job_id for job_id, worker in rows if not _alive(str(worker).rpartition(":")[2])]
+    if dead:
+        session.execute(
+            update(TranscriptionJob)
+            .where(TranscriptionJob.id.in_(dead), TranscriptionJob.status == JobStatus.RUNNING)
+            .values(status=JobStatus.QUEUED, error="worker process died; retried", worker=None)
+            .execution_options(synchronize_session=False)
+        )
+        log.warning("jobs of dead workers requeued", extra={"jobs": dead})
+    return len(dead)
+
+
+def _alive(pid_text: str) -> bool:
+    if not pid_text.isdigit():
+        return True  # not ours to judge
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def retry_failed(session: Session) -> int:
     """Put every failed job back in the queue (after the operator fixed the cause)."""
     return int(

@@ -1,0 +1,128 @@
+"""The real Vosk engine on real recordings: word timings, 8 and 16 kHz, per-speaker audio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from hotline.errors import AudioError, TranscriptionError
+from hotline.models import Speaker
+from hotline.settings import TranscriptionSettings
+from transcription.audio import load_recording, split_pair
+from transcription.engine import Segment, decode_track, decode_tracks, model_path
+
+from .conftest import AUDIO, IVR_RECORDING, SPLIT, SPLIT_MIXED
+
+pytestmark = pytest.mark.vosk
+
+
+def _assert_timed(segments: list[Segment], duration_s: float) -> None:
+    words = [w for s in segments for w in s.words]
+    assert words, "no words recognised"
+    starts = [w.start_s for w in words]
+    assert starts == sorted(starts)
+    for word in words:
+        assert 0.0 <= word.start_s <= word.end_s <= duration_s + 0.05
+        assert word.confidence is not None
+        assert 0.0 <= word.confidence <= 1.0
+
+
+def test_telephone_recording_decodes_at_8khz_with_increasing_word_times(ko_model: Any) -> None:
+    audio = load_recording(IVR_RECORDING)
+    assert (audio.rate, audio.channels, len(audio.tracks)) == (8000, 1, 1)
+    decoded = decode_tracks(ko_model, audio.tracks)
+    assert {s.speaker for s in decoded.segments} == {Speaker.MIXED}
+    _assert_timed(decoded.segments, audio.duration_s)
+    # The MixMonitor file starts at the bridge and the agent speaks first at about 1 s.
+    manifest = json.loads((IVR_RECORDING.parent / "manifest.json").read_text("utf-8"))
+    first_speech = manifest[0]["utterances"][0]["start_s"]
+    assert decoded.segments[0].words[0].start_s == pytest.approx(first_speech, abs=0.6)
+
+
+@pytest.mark.parametrize("name", ["ru_silero_vad_ru_num.wav", "ru_silero_vad_ru_num_8k.wav"])
+def test_real_human_speech_decodes_at_its_own_rate(ko_model: Any, name: str) -> None:
+    audio = load_recording(AUDIO / name)
+    assert audio.rate == (8000 if "8k" in name else 16000)
+    decoded = decode_tracks(ko_model, audio.tracks)
+    _assert_timed(decoded.segments, audio.duration_s)
+
+
+def _utterances(manifest_file: Path, name: str) -> list[dict[str, Any]]:
+    entries = json.loads(manifest_file.read_text("utf-8"))
+    return next(e["utterances"] for e in entries if e["file"].endswith(name))
+
+
+def _inside_own_turns(segments: list[Segment], speaker: Speaker, turns: list[dict[str, Any]]) -> float:
+    """Share of `speaker`'s words that fall inside that party's utterances in the manifest."""
+    spans = [(u["start_s"] - 0.4, u["end_s"] + 0.4) for u in turns if u["speaker"] == speaker.value]
+    words = [w for s in segments if s.speaker == speaker for w in s.words]
+    inside = [w for w in words if any(a <= (w.start_s + w.end_s) / 2 <= b for a, b in spans)]
+    return len(inside) / len(words)
+
+
+def test_mixmonitor_rx_tx_pair_gives_caller_and_agent_at_their_own_times(ko_model: Any) -> None:
+    rx, tx = split_pair(SPLIT_MIXED)
+    assert rx is not None
+    assert tx is not None
+    audio = load_recording(SPLIT_MIXED, rx, tx)
+    decoded = decode_tracks(ko_model, audio.tracks)
+    assert {s.speaker for s in decoded.segments} == {Speaker.CALLER, Speaker.AGENT}
+    turns = _utterances(SPLIT / "manifest.json", SPLIT_MIXED.name)
+    assert _inside_own_turns(decoded.segments, Speaker.CALLER, turns) >= 0.8
+    assert _inside_own_turns(decoded.segments, Speaker.AGENT, turns) >= 0.8
+
+
+def test_stereo_file_is_split_into_caller_left_and_agent_right(ko_model: Any, tmp_path: Path) -> None:
+    rx, _ = sf.read(str(SPLIT / "utilities-cs001-1795317823.418-rx.wav"), dtype="int16")
+    tx, _ = sf.read(str(SPLIT / "utilities-cs001-1795317823.418-tx.wav"), dtype="int16")
+    stereo = tmp_path / "stereo.wav"
+    sf.write(str(stereo), np.stack([rx, tx], axis=1)[: 8000 * 8], 8000, subtype="PCM_16")
+    audio = load_recording(stereo)
+    assert [t.speaker for t in audio.tracks] == [Speaker.CALLER, Speaker.AGENT]
+    agent = decode_track(ko_model, audio.tracks[1])
+    caller = decode_track(ko_model, audio.tracks[0])
+    # In the first 8 s the agent greets (1.0-3.1 s) and the caller speaks (3.7-7.2 s).
+    assert agent
+    assert caller
+    assert agent[0].words[0].start_s < 3.2
+    assert caller[0].words[0].start_s > 3.2
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_unusable_files_fail_with_a_reason(tmp_path: Path) -> None:
+    good = IVR_RECORDING.read_bytes()
+    cases = {
+        "empty.wav": (b"", "empty file"),
+        "truncated.wav": (good[: len(good) // 2], "truncated WAV"),
+        "notes.wav": ("это не звук".encode() * 50, "not a readable audio file"),
+        "cut_after_header.wav": (good[:44], "truncated WAV"),
+    }
+    for name, (content, reason) in cases.items():
+        with pytest.raises(AudioError, match=reason):
+            load_recording(_write(tmp_path / name, content))
+    header_only = tmp_path / "header_only.wav"
+    sf.write(str(header_only), np.zeros(0, dtype=np.int16), 8000, subtype="PCM_16")
+    with pytest.raises(AudioError, match="no audio samples"):
+        load_recording(header_only)
+    low = tmp_path / "low.wav"
+    sf.write(str(low), np.zeros(4000, dtype=np.int16), 4000, subtype="PCM_16")
+    with pytest.raises(AudioError, match="unsupported sample rate 4000"):
+        load_recording(low)
+
+
+def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
+    settings = TranscriptionSettings(models_dir=tmp_path)
+    with pytest.raises(TranscriptionError, match=r"hotline models download vosk-model-small-ru"):
+        model_path(settings, "ru")
+    downloaded = tmp_path / "vosk-model-small-ru-0.22"
+    (downloaded / "am").mkdir(parents=True)
+    assert model_path(settings, "ru") == downloaded
