@@ -119,7 +119,7 @@ def publish(session: Session, view: LiveView) -> int:
 def sequences(session: Session) -> dict[str, int]:
     """The cheap query API processes poll: current seq per PBX."""
     rows = session.execute(select(LiveSnapshot.pbx, LiveSnapshot.seq))
-    return dict(rows.tuples().all())
+    return dict(rows.all())  # (Result.tuples() is deprecated in SQLAlchemy 2.1)
 
 
 def read_views(session: Session) -> list[LiveView]:
