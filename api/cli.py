@@ -1,9 +1,134 @@
-"""`hotline api` and `hotline users …` (filled by the api part)."""
+"""`hotline api` and `hotline users …`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+from hotline.context import cli_state
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from hotline.settings import Settings
+
+users_app = typer.Typer(help="Web and API users: add, list, disable, issue tokens.", no_args_is_help=True)
+
+
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    from hotline.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings.database))
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("api")(api_command)
+    app.add_typer(users_app, name="users")
+
+
+def api_command(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, help="listen address (default: api.host)"),
+    port: int | None = typer.Option(None, help="listen port (default: api.port)"),
+    workers: int = typer.Option(1, min=1, help="worker processes (each runs its own live watcher)"),
+) -> None:
+    """Run the web API and pages (uvicorn); docs at /docs, health at /health."""
+    import asyncio
+    import os
+
+    state = cli_state(ctx)
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = state.settings()
+    if overrides:
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update=overrides)})
+    if workers == 1:
+        from api.server import serve
+
+        asyncio.run(serve(settings))
+        return
+    import uvicorn
+
+    if state.config_path is not None:
+        os.environ["HOTLINE_CONFIG"] = str(state.config_path)
+    uvicorn.run(
+        "api.server:app_from_environment",
+        factory=True,
+        host=settings.api.host,
+        port=settings.api.port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="user name (letters, digits, _ . @ -)"),
+    role: str = typer.Option(..., "--role", help="supervisor, analyst or admin"),
+    password: bool = typer.Option(False, "--password", help="ask for a web login password"),
+    full_name: str = typer.Option("", "--full-name", help="display name"),
+    language: str = typer.Option("ru", "--language", help="interface language: ru or en"),
+) -> None:
+    """Add a user; with --password asks for a web password, else the user signs in with tokens only."""
+    from api.users import create_user
+    from hotline.db import transaction
+
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    with transaction(_factory(cli_state(ctx).settings())) as session:
+        user = create_user(
+            session, username=name, role=role, password=secret, full_name=full_name, language=language
+        )
+        typer.echo(f"user {user.username} added with role {user.role.value}")
+
+
+@users_app.command("password")
+def users_password(ctx: typer.Context, name: str = typer.Argument(..., help="user name")) -> None:
+    """Set a user's web password (ends their current sessions)."""
+    from api.users import set_password
+    from hotline.db import transaction
+
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with transaction(_factory(cli_state(ctx).settings())) as session:
+        set_password(session, username=name, password=secret)
+    typer.echo(f"password of {name} changed")
+
+
+@users_app.command("token")
+def users_token(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="user name"),
+    label: str = typer.Option("", "--name", help="what the token is for"),
+) -> None:
+    """Issue a personal API token (printed once; send it as `Authorization: Bearer …`)."""
+    from api.users import issue_token
+    from hotline.db import transaction
+
+    with transaction(_factory(cli_state(ctx).settings())) as session:
+        token = issue_token(session, username=name, name=label)
+    typer.echo(token)
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: str = typer.Argument(..., help="user name")) -> None:
+    """Disable a user and revoke their tokens (sessions end on the next request)."""
+    from api.users import disable_user
+    from hotline.db import transaction
+
+    with transaction(_factory(cli_state(ctx).settings())) as session:
+        disable_user(session, username=name)
+    typer.echo(f"user {name} disabled")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List users with role, state and last login."""
+    from api.users import list_users
+
+    with _factory(cli_state(ctx).settings())() as session:
+        for user in list_users(session):
+            state = "disabled" if user.disabled else "active"
+            last = user.last_login_at.isoformat(timespec="seconds") if user.last_login_at else "never"
+            typer.echo(f"{user.username}\t{user.role.value}\t{state}\tlast login {last}")

@@ -1,0 +1,111 @@
+"""The FastAPI application factory: builds everything from settings, keeps the wiring in app.state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth import Forbidden, NotAuthenticated, make_signer
+from api.live_hub import LiveHub
+from api.ratelimit import LoginLimiter
+from api.wiring import Wiring
+from hotline.db import make_engine, make_session_factory
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PACKAGE = Path(str(resources.files("api")))
+
+
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session] | None = None,
+    *,
+    hub: LiveHub | None = None,
+) -> FastAPI:
+    """The whole API of one process. The live watcher runs while the app's lifespan runs."""
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.database))
+    engine = session_factory.kw["bind"]
+    wiring = Wiring(
+        settings=settings,
+        session_factory=session_factory,
+        engine=engine,
+        hub=hub or LiveHub(session_factory, settings),
+        limiter=LoginLimiter(settings.api.login_attempts_per_minute),
+        templates=Jinja2Templates(directory=PACKAGE / "templates"),
+        signer=make_signer(settings.api.session_secret.get_secret_value()),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await wiring.hub.start()
+        try:
+            yield
+        finally:
+            await wiring.hub.stop()
+
+    app = FastAPI(
+        title="hotline",
+        summary="Live queues, reports, transcript search and citizen requests of the hotline.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.wiring = wiring
+    app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+
+    from api.routes import (
+        analytics,
+        audit,
+        health,
+        live,
+        metrics,
+        pages,
+        recordings,
+        reports,
+        requests,
+        session,
+    )
+
+    for module in (health, session, live, requests, recordings, audit, reports, analytics, metrics, pages):
+        app.include_router(module.router)
+
+    app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path == "/metrics") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _not_authenticated(request: Request, _exc: Exception) -> Response:
+    if _wants_html(request):
+        from api.routes.pages import login_page
+
+        return login_page(request, status_code=401, message_key="login_required")
+    return JSONResponse(
+        {"detail": "not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    reason = exc.reason if isinstance(exc, Forbidden) else "role"
+    detail = "missing or wrong CSRF token" if reason == "csrf" else "your role does not allow this"
+    if _wants_html(request):
+        from api.routes.pages import error_page
+
+        return error_page(request, status_code=403, message_key="forbidden")
+    return JSONResponse({"detail": detail}, status_code=403)

@@ -1,0 +1,187 @@
+"""Citizen requests: registration numbers, answer dates, status changes, overdue escalation.
+
+Numbers are digits only (callers type them on a phone keypad): local date YYMMDD + a daily sequence
+of at least four digits. The IVR looks requests up by the same `CitizenRequest.number`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.errors import HotlineError
+from hotline.models import CitizenRequest, RequestStatus, RequestStatusChange
+from hotline.settings import Settings
+from hotline.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = (RequestStatus.REGISTERED, RequestStatus.IN_PROGRESS)
+FINAL_STATUSES = (RequestStatus.ANSWERED, RequestStatus.CLOSED, RequestStatus.REJECTED)
+
+
+def answer_days(settings: Settings, topic: str | None) -> int:
+    """Days to answer: the IVR catalogue's topic setting, else api settings per topic, else the default."""
+    if topic:
+        from_catalogue = _catalogue_days(settings, topic)
+        if from_catalogue is not None:
+            return from_catalogue
+        if topic in settings.api.request_answer_days_by_topic:
+            return settings.api.request_answer_days_by_topic[topic]
+    return settings.api.request_answer_days
+
+
+def _catalogue_days(settings: Settings, topic: str) -> int | None:
+    try:
+        from ivr.catalogue import load_catalogue
+    except ImportError:
+        return None
+    try:
+        catalogue: Any = load_catalogue(settings.agi.catalogue_path)
+    except HotlineError as exc:
+        log.warning("topic catalogue unreadable; default answer days used", extra={"error": str(exc)})
+        return None
+    for entry in catalogue.topics:
+        if entry.id == topic:
+            days: int | None = entry.answer_days
+            return days
+    return None
+
+
+def local_day(settings: Settings, moment: datetime) -> date:
+    return moment.astimezone(settings.zone).date()
+
+
+def next_number(session: Session, day: date) -> str:
+    prefix = day.strftime("%y%m%d")
+    last = session.scalar(
+        select(CitizenRequest.number)
+        .where(CitizenRequest.number.like(prefix + "%"))
+        .order_by(func.length(CitizenRequest.number).desc(), CitizenRequest.number.desc())
+        .limit(1)
+    )
+    sequence = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{sequence:04d}"
+
+
+def register_request(
+    session: Session,
+    settings: Settings,
+    *,
+    summary: str,
+    caller_number: str | None = None,
+    caller_name: str | None = None,
+    topic: str | None = None,
+    address: str | None = None,
+    call_id: int | None = None,
+    created_by: str | None = None,
+    now: datetime | None = None,
+) -> CitizenRequest:
+    """Create a request with a fresh number; retries when another worker took the same number."""
+    now = now or utcnow()
+    day = local_day(settings, now)
+    for _attempt in range(10):
+        request = CitizenRequest(
+            number=next_number(session, day),
+            caller_number=caller_number,
+            caller_name=caller_name,
+            topic=topic,
+            summary=summary,
+            address=address,
+            call_id=call_id,
+            created_by=created_by,
+            created_at=now,
+            status=RequestStatus.REGISTERED,
+            expected_at=day + timedelta(days=answer_days(settings, topic)),
+        )
+        request.history.append(
+            RequestStatusChange(
+                status=RequestStatus.REGISTERED, note="", changed_by=created_by, changed_at=now
+            )
+        )
+        try:
+            with session.begin_nested():
+                session.add(request)
+                session.flush()
+        except IntegrityError:
+            continue
+        return request
+    raise HotlineError("could not allocate a request number (too many concurrent registrations)")
+
+
+def change_status(
+    session: Session,
+    request: CitizenRequest,
+    *,
+    status: RequestStatus,
+    note: str = "",
+    changed_by: str | None = None,
+    now: datetime | None = None,
+) -> RequestStatusChange:
+    now = now or utcnow()
+    change = RequestStatusChange(status=status, note=note, changed_by=changed_by, changed_at=now)
+    request.history.append(change)
+    request.status = status
+    request.closed_at = now if status in FINAL_STATUSES else None
+    session.flush()
+    return change
+
+
+def find_request(session: Session, number: str) -> CitizenRequest | None:
+    return session.scalar(select(CitizenRequest).where(CitizenRequest.number == number))
+
+
+def overdue_requests(session: Session, *, today: date) -> list[CitizenRequest]:
+    """Open requests past their answer date, oldest due first."""
+    return list(
+        session.scalars(
+            select(CitizenRequest)
+            .where(CitizenRequest.status.in_(OPEN_STATUSES), CitizenRequest.expected_at < today)
+            .order_by(CitizenRequest.expected_at, CitizenRequest.number)
+        )
+    )
+
+
+def escalate_overdue(session: Session, *, today: date, now: datetime | None = None) -> list[CitizenRequest]:
+    """Mark overdue requests not yet escalated; returns the ones handed to the head of department now."""
+    now = now or utcnow()
+    fresh = [row for row in overdue_requests(session, today=today) if row.escalated_at is None]
+    for row in fresh:
+        row.escalated_at = now
+    session.flush()
+    return fresh
+
+
+def as_open311(request: CitizenRequest) -> dict[str, Any]:
+    """Open311 GeoReport v2 style fields, plus the status history."""
+    last = request.history[-1] if request.history else None
+    return {
+        "service_request_id": request.number,
+        "status": "closed" if request.status in FINAL_STATUSES else "open",
+        "detailed_status": request.status.value,
+        "status_notes": last.note if last else "",
+        "service_code": request.topic,
+        "description": request.summary,
+        "address": request.address,
+        "requested_datetime": request.created_at.isoformat(),
+        "updated_datetime": (last.changed_at if last else request.created_at).isoformat(),
+        "expected_datetime": request.expected_at.isoformat(),
+        "closed_datetime": request.closed_at.isoformat() if request.closed_at else None,
+        "escalated_datetime": request.escalated_at.isoformat() if request.escalated_at else None,
+        "caller_number": request.caller_number,
+        "caller_name": request.caller_name,
+        "history": [
+            {
+                "status": change.status.value,
+                "note": change.note,
+                "changed_by": change.changed_by,
+                "changed_at": change.changed_at.isoformat(),
+            }
+            for change in request.history
+        ],
+    }

@@ -1,0 +1,201 @@
+"""One watcher per API process: follows the published live views and fans changes out to viewers.
+
+Viewers never query the database: the hub polls the tiny (pbx, seq) table every `interval_s`, reads the
+views only when a seq moved, encodes each change once and hands the same bytes to every subscriber.
+With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.live import read_views, sequences
+from hotline.settings import Settings
+from hotline.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+REDIS_CHANNEL = "hotline:live"
+SUBSCRIBER_BACKLOG = 32
+
+KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
+
+
+def today_kpis_per_queue(session: Session, settings: Settings) -> list[dict[str, Any]]:
+    """Today's KPIs per queue (local day), from the one KPI implementation `hotline report` uses."""
+    from hotline.kpi import compute_kpis
+
+    now = utcnow()
+    local = now.astimezone(settings.zone)
+    since = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = compute_kpis(session, group_by="queue", since=since, until=now, settings=settings)
+    return [row.as_dict() for row in rows]
+
+
+def sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+
+
+class LiveHub:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        *,
+        interval_s: float = 0.2,
+        kpi_every_s: float = 10.0,
+        kpi_source: KpiSource | None = today_kpis_per_queue,
+    ) -> None:
+        self._factory = session_factory
+        self._settings = settings
+        self.interval_s = interval_s
+        self.kpi_every_s = kpi_every_s
+        self._kpi_source = kpi_source
+        self.seqs: dict[str, int] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.kpis: list[dict[str, Any]] | None = None
+        self.kpi_error: str | None = None
+        self._kpis_at: datetime | None = None
+        self.last_poll_ok: datetime | None = None
+        self.poll_errors = 0
+        self._subscribers: set[asyncio.Queue[bytes]] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        await self.poll_once()
+        self._tasks.append(asyncio.create_task(self._run(), name="live-hub"))
+        if self._settings.api.redis_url:
+            self._tasks.append(asyncio.create_task(self._redis_wakeups(), name="live-hub-redis"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    # ------------------------------------------------------------------ viewers
+    def subscribe(self) -> asyncio.Queue[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue(SUBSCRIBER_BACKLOG)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[bytes]) -> None:
+        self._subscribers.discard(queue)
+
+    @property
+    def viewers(self) -> int:
+        return len(self._subscribers)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "at": utcnow().isoformat(),
+            "views": [self.views[name] for name in sorted(self.views)],
+            "kpis": self.kpis,
+            "kpi_error": self.kpi_error,
+        }
+
+    def _broadcast(self, message: bytes) -> None:
+        for queue in self._subscribers:
+            if queue.full():  # a slow viewer loses old changes, never the newest one
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(message)
+
+    # ------------------------------------------------------------------ watching
+    async def poll_once(self) -> bool:
+        """Read seqs (and the views that moved); broadcast changes. True when something changed."""
+        try:
+            changed = await asyncio.to_thread(self._read_changes)
+            self.last_poll_ok = utcnow()
+        except Exception:
+            self.poll_errors += 1
+            log.exception("live poll failed", extra={"errors": self.poll_errors})
+            return False
+        for view in changed:
+            self._broadcast(sse("view", view))
+        if self._kpi_source is not None and (
+            changed or self._kpis_at is None or utcnow() - self._kpis_at > timedelta(seconds=self.kpi_every_s)
+        ):
+            await self._refresh_kpis(force=not changed)
+        return bool(changed)
+
+    def _read_changes(self) -> list[dict[str, Any]]:
+        with self._factory() as session:
+            seqs = sequences(session)
+            if seqs == self.seqs:
+                return []
+            views = {view.pbx: view.model_dump(mode="json") for view in read_views(session)}
+        changed = [views[name] for name in sorted(views) if views[name] != self.views.get(name)]
+        self.seqs = seqs
+        self.views = views
+        return changed
+
+    async def _refresh_kpis(self, *, force: bool) -> None:
+        # KPI queries are heavier than a view read: at most once every few seconds per process.
+        now = utcnow()
+        if not force and self._kpis_at is not None and now - self._kpis_at < timedelta(seconds=3):
+            return
+        self._kpis_at = now
+        assert self._kpi_source is not None
+        source = self._kpi_source
+        try:
+            kpis = await asyncio.to_thread(self._with_session, source)
+            self.kpi_error = None
+        except ImportError:
+            self._kpi_source = None  # the KPI module is not installed in this build
+            self.kpi_error = "kpi module not available"
+            return
+        except Exception as exc:
+            log.exception("today's KPIs failed")
+            self.kpi_error = type(exc).__name__
+            return
+        if kpis != self.kpis:
+            self.kpis = kpis
+            self._broadcast(sse("kpis", kpis))
+
+    def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
+        with self._factory() as session:
+            return source(session, self._settings)
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+            self._wake.clear()
+            await self.poll_once()
+
+    async def _redis_wakeups(self) -> None:
+        from redis.asyncio import Redis
+
+        assert self._settings.api.redis_url
+        delay = 1.0
+        while True:
+            client = Redis.from_url(self._settings.api.redis_url)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(REDIS_CHANNEL)
+                    delay = 1.0
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Polling still runs; Redis only makes the push faster, so we retry quietly.
+                log.warning("redis live channel unavailable", extra={"error": str(exc), "retry_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+            finally:
+                await client.aclose()

@@ -1,0 +1,1 @@
+"""One router per concern; `api.app.create_app` includes them all."""

@@ -1,0 +1,86 @@
+"""/metrics in Prometheus text format, collected at scrape time (no global registry)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.auth import Principal, require, roles_note
+from api.live_hub import LiveHub
+from api.wiring import wiring_of
+from hotline.models import JobStatus, Pbx, Role, Transcript, TranscriptionJob
+
+router = APIRouter(tags=["metrics"])
+METRICS_ROLES = (Role.ADMIN, Role.SUPERVISOR)
+
+
+class _Snapshot(Collector):
+    def __init__(self, session: Session, hub: LiveHub) -> None:
+        self.session = session
+        self.hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        waiting = GaugeMetricFamily(
+            "hotline_queue_callers_waiting", "Callers waiting per queue", labels=["pbx", "queue"]
+        )
+        active = GaugeMetricFamily("hotline_active_calls", "Calls in progress", labels=["pbx"])
+        for view in self.hub.views.values():
+            for queue in view.get("queues", []):
+                waiting.add_metric([view["pbx"], queue["name"]], len(queue.get("waiting", [])))
+            active.add_metric([view["pbx"]], len(view.get("calls", [])))
+        yield waiting
+        yield active
+
+        connected = GaugeMetricFamily(
+            "hotline_ami_connected", "AMI connection up (1) or down (0)", labels=["pbx"]
+        )
+        events = CounterMetricFamily("hotline_ami_events", "AMI events processed", labels=["pbx"])
+        errors = CounterMetricFamily(
+            "hotline_ami_parse_errors", "AMI messages that failed to parse", labels=["pbx"]
+        )
+        reconnects = CounterMetricFamily("hotline_ami_reconnects", "AMI reconnections", labels=["pbx"])
+        for pbx in self.session.scalars(select(Pbx)):
+            connected.add_metric([pbx.name], 1.0 if pbx.connected else 0.0)
+            events.add_metric([pbx.name], pbx.events_total)
+            errors.add_metric([pbx.name], pbx.parse_errors_total)
+            reconnects.add_metric([pbx.name], pbx.reconnects_total)
+        yield from (connected, events, errors, reconnects)
+
+        backlog = GaugeMetricFamily(
+            "hotline_transcription_jobs", "Transcription jobs by status", labels=["status"]
+        )
+        counts = dict(
+            self.session.execute(
+                select(TranscriptionJob.status, func.count()).group_by(TranscriptionJob.status)
+            ).all()
+        )
+        for status in JobStatus:
+            backlog.add_metric([status.value], counts.get(status, 0))
+        yield backlog
+        seconds = self.session.scalar(select(func.coalesce(func.sum(Transcript.audio_duration_s), 0.0)))
+        yield CounterMetricFamily(
+            "hotline_transcription_audio_seconds", "Audio seconds transcribed", value=float(seconds or 0.0)
+        )
+        yield GaugeMetricFamily(
+            "hotline_live_viewers", "Push clients connected to this process", value=self.hub.viewers
+        )
+
+
+@router.get(
+    "/metrics", summary="Prometheus metrics (scrape with a Bearer token). " + roles_note(*METRICS_ROLES)
+)
+def metrics(*, request: Request, user: Annotated[Principal, require(*METRICS_ROLES)]) -> Response:
+    wiring = wiring_of(request)
+    registry = CollectorRegistry(auto_describe=False)
+    with wiring.session_factory() as session:
+        registry.register(_Snapshot(session, wiring.hub))
+        body = generate_latest(registry)
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,171 @@
+"""Server-rendered pages: login, wallboard, search, analytics, requests (Russian and English)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import citizen
+from api.auth import ALL_ROLES, Principal, authenticate, require, roles_note
+from api.i18n import catalogue, pick_language, translator
+from api.routes.live import LIVE_ROLES
+from api.routes.requests import NUMBER, WRITE_ROLES
+from api.wiring import wiring_of
+from hotline.models import CitizenRequest, RequestStatus, Role
+from hotline.timeutil import utcnow
+
+router = APIRouter(include_in_schema=False)
+SEARCH_ROLES = (Role.ANALYST, Role.ADMIN)
+
+
+def render(
+    request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    language = pick_language(request, user.language if user else None)
+    response = wiring_of(request).templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "csrf": user.csrf if user else None,
+            "lang": language,
+            "t": translator(language),
+            "messages": catalogue(language),
+            **context,
+        },
+        status_code=status_code,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; media-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'"
+    )
+    if request.query_params.get("lang") in ("ru", "en"):
+        response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def login_page(request: Request, *, status_code: int = 200, message_key: str | None = None) -> HTMLResponse:
+    t = translator(pick_language(request))
+    target = request.url.path if request.method == "GET" and request.url.path != "/login" else "/"
+    return render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        message=t(message_key) if message_key else None,
+        next=request.query_params.get("next", target),
+    )
+
+
+def error_page(request: Request, *, status_code: int, message_key: str) -> HTMLResponse:
+    user = authenticate(request)
+    return render(
+        request,
+        "error.html",
+        user,
+        status_code=status_code,
+        message=translator(pick_language(request, user.language if user else None))(message_key),
+    )
+
+
+@router.get("/login")
+def login(request: Request) -> Response:
+    return login_page(request)
+
+
+@router.get("/", summary=roles_note(*ALL_ROLES))
+def home(*, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
+    target = {Role.SUPERVISOR: "/wallboard", Role.ANALYST: "/search"}.get(user.role, "/wallboard")
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/wallboard", summary=roles_note(*LIVE_ROLES))
+def wallboard(*, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]) -> Response:
+    return render(request, "wallboard.html", user)
+
+
+@router.get("/search", summary=roles_note(*SEARCH_ROLES))
+def search_page(*, request: Request, user: Annotated[Principal, require(*SEARCH_ROLES)]) -> Response:
+    return render(request, "search.html", user)
+
+
+@router.get("/analytics", summary=roles_note(*ALL_ROLES))
+def analytics_page(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
+    today = citizen.local_day(wiring_of(request).settings, utcnow())
+    return render(
+        request,
+        "analytics.html",
+        user,
+        since=(today - timedelta(days=13)).isoformat(),
+        until=today.isoformat(),
+    )
+
+
+@router.get("/requests", summary=roles_note(*ALL_ROLES))
+def requests_page(
+    *,
+    request: Request,
+    view: Literal["all", "overdue"] = "all",
+    user: Annotated[Principal, require(*ALL_ROLES)],
+) -> Response:
+    from sqlalchemy import select
+
+    wiring = wiring_of(request)
+    today = citizen.local_day(wiring.settings, utcnow())
+    with wiring.session_factory() as session:
+        overdue = citizen.overdue_requests(session, today=today)
+        rows: list[CitizenRequest] = (
+            overdue
+            if view == "overdue"
+            else list(
+                session.scalars(select(CitizenRequest).order_by(CitizenRequest.created_at.desc()).limit(200))
+            )
+        )
+        items = [
+            {
+                "number": row.number,
+                "created": row.created_at.astimezone(wiring.settings.zone).strftime("%Y-%m-%d %H:%M"),
+                "topic": row.topic,
+                "caller": " ".join(filter(None, [row.caller_name, row.caller_number])),
+                "status": row.status.value,
+                "expected": row.expected_at.isoformat(),
+                "overdue": row.status in citizen.OPEN_STATUSES and row.expected_at < today,
+                "escalated": row.escalated_at is not None,
+            }
+            for row in rows
+        ]
+    return render(
+        request,
+        "requests.html",
+        user,
+        items=items,
+        view=view,
+        overdue_total=len(overdue),
+        can_write=user.role in WRITE_ROLES,
+    )
+
+
+@router.get("/requests/{number}", summary=roles_note(*ALL_ROLES))
+def request_page(
+    *,
+    request: Request,
+    number: Annotated[str, Path(pattern=NUMBER)],
+    user: Annotated[Principal, require(*ALL_ROLES)],
+) -> Response:
+    with wiring_of(request).session_factory() as session:
+        row = citizen.find_request(session, number)
+        if row is None:
+            raise HTTPException(404, "no such request")
+        data = citizen.as_open311(row)
+    return render(
+        request,
+        "request_detail.html",
+        user,
+        r=data,
+        statuses=[status.value for status in RequestStatus],
+        can_write=user.role in WRITE_ROLES,
+    )

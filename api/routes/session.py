@@ -1,0 +1,133 @@
+"""Sign in and out: web login into a session cookie (rate-limited), and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from api.auth import ALL_ROLES, Principal, end_session, require, roles_note, start_session
+from api.users import find_user, verify_password
+from api.wiring import Wiring, wiring_of
+from hotline.db import transaction
+from hotline.models import AuditLog
+from hotline.timeutil import utcnow
+
+router = APIRouter(tags=["session"])
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+def client_addr(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _same_origin(request: Request) -> bool:
+    # Login has no session to carry a CSRF token yet; a foreign Origin is refused instead.
+    origin = request.headers.get("origin")
+    return origin is None or origin == "null" or urlsplit(origin).netloc == request.url.netloc
+
+
+def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> tuple[Any, float]:
+    """(user or None, retry_after_s)."""
+    wait = wiring.limiter.retry_after(f"addr:{client_addr(request)}", f"user:{username.lower()}")
+    if wait > 0:
+        return None, wait
+    with transaction(wiring.session_factory) as session:
+        user = find_user(session, username)
+        if not verify_password(user, password):
+            session.add(
+                AuditLog(
+                    username=username[:64],
+                    action="login_failed",
+                    object_type="user",
+                    object_id=username[:128],
+                    client_addr=client_addr(request),
+                )
+            )
+            return None, 0.0
+        assert user is not None
+        user.last_login_at = utcnow()
+        session.add(
+            AuditLog(
+                user_id=user.id,
+                username=user.username,
+                action="login",
+                object_type="user",
+                object_id=user.username,
+                client_addr=client_addr(request),
+            )
+        )
+    return user, 0.0
+
+
+@router.post("/login", include_in_schema=False)
+def login_form(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=512)] = "/",
+) -> Response:
+    from api.routes.pages import login_page
+
+    wiring = wiring_of(request)
+    if not _same_origin(request):
+        return login_page(request, status_code=403, message_key="forbidden")
+    user, wait = _attempt(request, wiring, username, password)
+    if wait > 0:
+        limited = login_page(request, status_code=429, message_key="login_limited")
+        limited.headers["Retry-After"] = str(int(wait) + 1)
+        return limited
+    if user is None:
+        return login_page(request, status_code=401, message_key="login_failed")
+    # Only local paths: an open redirect after login would help phishing.
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    redirect = RedirectResponse(target, status_code=303)
+    start_session(redirect, wiring, user)
+    return redirect
+
+
+@router.post(
+    "/api/login",
+    summary="Sign in with user name and password; sets the session cookie and returns the CSRF token.",
+    responses={
+        401: {"description": "wrong user name or password"},
+        429: {"description": "too many attempts"},
+    },
+)
+def login_json(request: Request, body: LoginBody) -> JSONResponse:
+    wiring = wiring_of(request)
+    if not _same_origin(request):
+        return JSONResponse({"detail": "cross-origin login refused"}, status_code=403)
+    user, wait = _attempt(request, wiring, body.username, body.password)
+    if wait > 0:
+        return JSONResponse(
+            {"detail": "too many login attempts"},
+            status_code=429,
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    if user is None:
+        return JSONResponse({"detail": "wrong user name or password"}, status_code=401)
+    response = JSONResponse({"username": user.username, "role": user.role.value})
+    csrf = start_session(response, wiring, user)
+    response.body = response.render({"username": user.username, "role": user.role.value, "csrf": csrf})
+    response.headers["content-length"] = str(len(response.body))
+    return response
+
+
+@router.post("/logout", summary="End the web session. " + roles_note(*ALL_ROLES))
+def logout(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    end_session(response, wiring_of(request))
+    return response
+
+
+@router.get("/api/me", summary="The current user and the CSRF token to send. " + roles_note(*ALL_ROLES))
+def me(*, user: Annotated[Principal, require(*ALL_ROLES)]) -> dict[str, Any]:
+    return {"username": user.username, "role": user.role.value, "language": user.language, "csrf": user.csrf}
