@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
@@ -93,7 +93,7 @@ def run_pending(
         jobs.requeue_orphans(session)
         jobs.requeue_stale(session, stale_after_s=config.stale_after_s, max_attempts=config.max_attempts)
         languages = session.scalars(
-            select(distinct(TranscriptionJob.language)).where(TranscriptionJob.status == JobStatus.QUEUED)
+            select(TranscriptionJob.language).where(TranscriptionJob.status == JobStatus.QUEUED).distinct()
         ).all()
     for language in languages:
         model_path(config, language)  # fail before claiming anything

@@ -1,0 +1,155 @@
+"""Queued recordings become transcripts; bad files fail alone; a killed worker's job is retried."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline import db
+from hotline.db import transaction
+from hotline.errors import TranscriptionError
+from hotline.models import JobStatus, Recording, Transcript, TranscriptionJob, TranscriptSegment
+from hotline.settings import DatabaseSettings
+from transcription import jobs
+from transcription.audio import split_pair
+from transcription.pipeline import run_pending
+
+from .conftest import AUDIO, KO, SPLIT_MIXED, engine_settings
+
+pytestmark = pytest.mark.vosk
+
+
+def _enqueue(factory: sessionmaker[Session], path: Path, language: str = KO) -> None:
+    rx, tx = split_pair(path)
+    with transaction(factory) as session:
+        jobs.enqueue_recording(
+            session,
+            path=str(path),
+            pbx=None,
+            linkedid=None,
+            call_id=None,
+            language=language,
+            rx_path=str(rx) if rx else None,
+            tx_path=str(tx) if tx else None,
+        )
+
+
+def _short_split_call(folder: Path, seconds: float = 8.0) -> Path:
+    """The first seconds of the rx/tx/mixed MixMonitor triple (keeps the test quick)."""
+    folder.mkdir()
+    for suffix in ("", "-rx", "-tx"):
+        source = SPLIT_MIXED.with_name(f"{SPLIT_MIXED.stem}{suffix}.wav")
+        data, rate = sf.read(str(source), dtype="int16")
+        sf.write(str(folder / source.name), data[: int(rate * seconds)], rate, subtype="PCM_16")
+    return folder / SPLIT_MIXED.name
+
+
+def test_good_files_are_transcribed_and_broken_ones_fail_alone(
+    session_factory: sessionmaker[Session], db_url: str, tmp_path: Path, ko_model_dir: Path
+) -> None:
+    split_call = _short_split_call(tmp_path / "split")
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00")
+    missing = tmp_path / "gone.wav"
+    for path in (AUDIO / "ru_silero_vad_ru_num_8k.wav", broken, split_call, missing):
+        _enqueue(session_factory, path)
+    _enqueue(session_factory, AUDIO / "ru_silero_vad_ru_num_8k.wav")  # the same file again
+
+    summary = run_pending(engine_settings(db_url, tmp_path, ko_model_dir), session_factory)
+
+    assert (summary.done, summary.failed) == (2, 2)
+    assert summary.audio_s == pytest.approx(6.7 + 8.0, abs=0.1)
+    with session_factory() as session:
+        failures = dict(
+            session.execute(
+                select(Recording.path, TranscriptionJob.error)
+                .join(TranscriptionJob)
+                .where(TranscriptionJob.status == JobStatus.FAILED)
+            ).all()
+        )
+        assert "not a readable audio file" in failures[str(broken)]
+        assert "file not found" in failures[str(missing)]
+        assert session.scalar(select(func.count()).select_from(Transcript)) == 2
+        split = session.scalar(select(Transcript).join(Recording).where(Recording.path == str(split_call)))
+        assert split is not None
+        assert split.model == "model"
+        assert split.decode_s > 0
+        assert split.audio_duration_s == pytest.approx(8.0, abs=0.01)
+        speakers = set(
+            session.scalars(
+                select(TranscriptSegment.speaker).where(TranscriptSegment.transcript_id == split.id)
+            )
+        )
+        assert {s.value for s in speakers} == {"caller", "agent"}
+        recording = session.scalar(select(Recording).where(Recording.path == str(split_call)))
+        assert recording is not None
+        assert (recording.sample_rate, recording.channels) == (8000, 2)
+        assert recording.sha256 is not None
+
+
+def test_no_model_for_the_language_stops_with_how_to_get_one(
+    sqlite_engine: object, tmp_path: Path, ko_model_dir: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    factory = db.make_session_factory(db.make_engine(DatabaseSettings(url=url)))
+    _enqueue(factory, AUDIO / "ru_silero_vad_ru_num_8k.wav", language="ru")
+    with pytest.raises(TranscriptionError, match="hotline models download vosk-model-small-ru"):
+        run_pending(engine_settings(url, tmp_path, ko_model_dir), factory)
+    with factory() as session:
+        job = session.scalars(select(TranscriptionJob)).one()
+        assert job.status == JobStatus.QUEUED  # nothing claimed, nothing lost
+
+
+WORKER = """
+import sys
+from hotline import db
+from hotline.settings import load_settings
+from transcription.pipeline import run_pending
+settings = load_settings(None, demo=True, database={"url": sys.argv[1]},
+                         transcription={"models": {"ko": sys.argv[2]}})
+run_pending(settings, db.make_session_factory(db.make_engine(settings.database)))
+"""
+
+
+@pytest.mark.slow
+def test_job_of_a_killed_worker_is_retried_and_finished(tmp_path: Path, ko_model_dir: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    engine = db.make_engine(DatabaseSettings(url=url))
+    db.upgrade(engine)
+    factory = db.make_session_factory(engine)
+    _enqueue(factory, AUDIO / "ru_silero_vad_ru_num_8k.wav")
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, url, str(ko_model_dir)], cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with factory() as session:
+                if session.scalar(select(TranscriptionJob.status)) == JobStatus.RUNNING:
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the worker never claimed the job")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        worker.kill()
+    with factory() as session:
+        assert session.scalar(select(TranscriptionJob.status)) == JobStatus.RUNNING
+
+    summary = run_pending(engine_settings(url, tmp_path, ko_model_dir), factory)
+
+    assert summary.done == 1
+    with factory() as session:
+        job = session.scalars(select(TranscriptionJob)).one()
+        assert job.status == JobStatus.DONE
+        assert job.attempts == 2
+        assert session.scalar(select(func.count()).select_from(Transcript)) == 1
+    engine.dispose()
