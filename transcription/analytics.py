@@ -51,7 +51,8 @@ def _phrase_lemmas(phrase: str, language: str) -> tuple[frozenset[str], ...]:
 
 
 def _word_forms(words: Sequence[SpokenWord], language: str) -> list[frozenset[str]]:
-    return [frozenset(lemma_forms(w.word, language)) for w in words]
+    # Engines give bare words, but imported transcripts carry punctuation ("автомобиль.").
+    return [frozenset(f for token in tokens(w.word) for f in lemma_forms(token, language)) for w in words]
 
 
 def find_phrases(
