@@ -21,9 +21,21 @@ VERSIONS = Path(__file__).resolve().parent.parent / "hotline" / "migrations" / "
 def main() -> None:
     target = VERSIONS / "0001_initial_schema.py"
     target.unlink(missing_ok=True)
+    # Later revisions (0002 search index) hang off 0001: park them while 0001 is regenerated.
+    later = [p for p in VERSIONS.glob("0*.py") if p != target]
     with tempfile.TemporaryDirectory() as scratch:
-        engine = make_engine(DatabaseSettings(url=f"sqlite:///{scratch}/regen.db"))
-        command.revision(alembic_config(engine), message="initial schema", autogenerate=True, rev_id="0001")
+        parked = Path(scratch) / "parked"
+        parked.mkdir()
+        for path in later:
+            path.rename(parked / path.name)
+        try:
+            engine = make_engine(DatabaseSettings(url=f"sqlite:///{scratch}/regen.db"))
+            command.revision(
+                alembic_config(engine), message="initial schema", autogenerate=True, rev_id="0001"
+            )
+        finally:
+            for path in later:
+                (parked / path.name).rename(path)
     text = target.read_text()
     # Migrations speak plain SQLAlchemy types so they never depend on our code's evolution.
     text = text.replace("hotline.timeutil.UtcDateTime(timezone=True)", "sa.DateTime(timezone=True)")

@@ -23,7 +23,10 @@ def test_upgrade_builds_every_product_table_and_matches_the_models(engine: Engin
     assert tables >= PRODUCT_TABLES
     with engine.connect() as connection:
         drift = compare_metadata(
-            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": db.include_object}
+            ),
+            Base.metadata,
         )
     assert drift == [], f"models and migrations differ: {drift}"
     assert db.current_revision(engine) == db.head_revision(engine)
