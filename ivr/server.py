@@ -1,0 +1,227 @@
+"""The FastAGI server: accepts PBX connections on the event loop, runs each call in a worker thread.
+
+Concurrency model: pyst2 speaks AGI over blocking text streams, so each call gets one thread of a
+bounded pool (`agi.max_sessions`, 300 by default); the event loop only accepts, checks the peer
+address, and enforces the per-call time limit. A call over capacity is refused at once (Asterisk
+then continues the dialplan with AGISTATUS=FAILURE, which our dialplan sends to the operator queue),
+never left hanging. A crash in one call is caught in its thread and touches no other call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.settings import Settings
+from hotline.timeutil import utcnow
+from ivr.catalogue import Catalogue
+from ivr.session import CallHandler, CallResult
+from ivr.store import IvrStore
+
+log = logging.getLogger(__name__)
+
+# After the call's time limit the dialog is asked to stop; the socket is cut this much later.
+CUT_AFTER_EXPIRY_S = 2.0
+
+
+@dataclass(eq=False)
+class _Call:
+    conn: socket.socket
+    peer: str
+    expired: threading.Event = field(default_factory=threading.Event)
+    future: asyncio.Future[CallResult] | None = None
+    timers: list[asyncio.TimerHandle] = field(default_factory=list)
+
+    def cut(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.shutdown(socket.SHUT_RDWR)
+
+
+@dataclass
+class ServerStats:
+    accepted: int = 0
+    completed: int = 0
+    refused_peer: int = 0
+    refused_capacity: int = 0
+    errors: int = 0
+    expired: int = 0
+    commands_rejected: int = 0
+
+
+def normalize_host(host: str) -> str:
+    """'::ffff:127.0.0.1' (IPv4 on a dual-stack socket) -> '127.0.0.1'."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def pbx_resolver(settings: Settings) -> Callable[[str], str]:
+    """Map a FastAGI peer address to the PBX name from settings.ami.pbxes (fallback 'default')."""
+    table: dict[str, str] = {}
+    for pbx in settings.ami.pbxes:
+        for address in (pbx.agi_peer, pbx.host):
+            if address:
+                table.setdefault(normalize_host(address), pbx.name)
+    return lambda host: table.get(normalize_host(host), "default")
+
+
+class AgiServer:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        catalogue: Catalogue,
+        *,
+        store: IvrStore | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        grace_s: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        self.grace_s = grace_s
+        self.allowed = {normalize_host(host) for host in settings.agi.allowed_peers}
+        store = store or IvrStore(
+            session_factory, lookups_per_hour=settings.agi.status_lookups_per_hour, zone=settings.zone
+        )
+        self.handler = CallHandler(
+            catalogue,
+            store,
+            pbx_for_peer=pbx_resolver(settings),
+            max_retries=settings.agi.max_menu_retries,
+            clock=clock,
+        )
+        self.stats = ServerStats()
+        self._calls: set[_Call] = set()
+        self._sock: socket.socket | None = None
+        self._accept_task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def active_calls(self) -> int:
+        return len(self._calls)
+
+    async def start(self) -> int:
+        """Listen; returns the bound port (settings.agi.port may be 0)."""
+        agi = self.settings.agi
+        self._sock = socket.create_server((agi.host, agi.port), backlog=1024)
+        self._sock.setblocking(False)
+        self._executor = ThreadPoolExecutor(max_workers=agi.max_sessions, thread_name_prefix="agi-call")
+        self._accept_task = asyncio.create_task(self._accept_loop(), name="agi-accept")
+        port: int = self._sock.getsockname()[1]
+        log.info("FastAGI listening on %s:%d", agi.host, port, extra={"allowed_peers": sorted(self.allowed)})
+        return port
+
+    async def close(self) -> None:
+        """Stop accepting, let running calls finish for `grace_s`, then cut them; no thread is left."""
+        if self._accept_task is not None:
+            self._accept_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._accept_task
+            self._accept_task = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        running = [call.future for call in self._calls if call.future is not None]
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=self.grace_s)
+            if pending:
+                log.warning("cutting %d IVR calls still running at shutdown", len(pending))
+                for call in list(self._calls):
+                    call.expired.set()
+                    call.cut()
+                await asyncio.wait(pending)
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            await asyncio.to_thread(executor.shutdown, wait=True)
+        log.info("FastAGI server stopped", extra={"stats": vars(self.stats)})
+
+    async def _accept_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._sock is not None
+        while True:
+            try:
+                conn, address = await loop.sock_accept(self._sock)
+            except OSError as exc:  # e.g. out of file descriptors: keep serving the calls we have
+                log.error("FastAGI accept failed: %s", exc)
+                await asyncio.sleep(0.1)
+                continue
+            try:
+                self._admit(loop, conn, normalize_host(str(address[0])))
+            except Exception:  # never let one bad connection stop the accept loop
+                log.exception("cannot start an IVR call")
+                conn.close()
+
+    def _admit(self, loop: asyncio.AbstractEventLoop, conn: socket.socket, peer: str) -> None:
+        if peer not in self.allowed:
+            self.stats.refused_peer += 1
+            log.warning("refused FastAGI connection from %s: not in agi.allowed_peers", peer)
+            conn.close()
+            return
+        if len(self._calls) >= self.settings.agi.max_sessions:
+            self.stats.refused_capacity += 1
+            log.error(
+                "refused FastAGI connection from %s: %d calls already running (agi.max_sessions)",
+                peer,
+                len(self._calls),
+            )
+            conn.close()
+            return
+        assert self._executor is not None
+        self.stats.accepted += 1
+        conn.setblocking(True)
+        with contextlib.suppress(OSError):
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        call = _Call(conn, peer)
+        self._calls.add(call)
+        call.future = loop.run_in_executor(self._executor, self._serve, call)
+        call.timers.append(loop.call_later(self.settings.agi.call_timeout_s, self._expire, loop, call))
+        call.future.add_done_callback(lambda future: self._done(call, future))
+
+    def _expire(self, loop: asyncio.AbstractEventLoop, call: _Call) -> None:
+        self.stats.expired += 1
+        log.warning("IVR call from %s passed agi.call_timeout_s; ending it", call.peer)
+        call.expired.set()
+        call.timers.append(loop.call_later(CUT_AFTER_EXPIRY_S, call.cut))
+
+    def _done(self, call: _Call, future: asyncio.Future[CallResult]) -> None:
+        for timer in call.timers:
+            timer.cancel()
+        self._calls.discard(call)
+        self.stats.completed += 1
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:
+            self.stats.errors += 1
+            log.error("IVR worker crashed", exc_info=error)
+            return
+        result = future.result()
+        self.stats.commands_rejected += result.commands_rejected
+        if result.error:
+            self.stats.errors += 1
+
+    def _serve(self, call: _Call) -> CallResult:
+        """Worker thread: one whole call on blocking streams."""
+        conn = call.conn
+        reader = conn.makefile("r", encoding="utf-8", errors="replace", newline="\n")
+        writer = conn.makefile("w", encoding="utf-8", newline="\n")
+        try:
+            return self.handler.handle(reader, writer, call.peer, call.expired)
+        finally:
+            for stream in (writer, reader):
+                with contextlib.suppress(OSError):
+                    stream.close()
+            conn.close()

@@ -1,0 +1,231 @@
+"""One FastAGI call: runs the dialog's steps on the channel and keeps the visit record.
+
+Runs in a worker thread with blocking socket streams (pyst2 is synchronous). Whatever happens -
+hangup at any step, a refused command, the database down, a bug - the caller is handed to a queue
+whenever possible and the visit record is completed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import IO
+
+from hotline.models import IvrOutcome
+from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
+from ivr.catalogue import Catalogue
+from ivr.dialog import (
+    CallbackCreated,
+    Collect,
+    CreateCallback,
+    Dialog,
+    Digits,
+    Event,
+    Expired,
+    Finish,
+    Hangup,
+    LookupStatus,
+    NoInput,
+    Play,
+    SayDate,
+    SayDigits,
+    SetLanguage,
+    Step,
+)
+from ivr.store import CallInfo, IvrStore
+
+log = logging.getLogger(__name__)
+
+# Caller ID values Asterisk uses for "no number".
+_NO_NUMBER = {"", "unknown", "anonymous", "private", "restricted"}
+VARIABLES = ("HOTLINE_TOPIC", "HOTLINE_QUEUE", "HOTLINE_LANG", "HOTLINE_VISIT", "HOTLINE_OUTCOME")
+
+
+@dataclass
+class CallResult:
+    uniqueid: str | None = None
+    outcome: IvrOutcome | None = None
+    visit_id: int | None = None
+    commands_rejected: int = 0
+    error: bool = False
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None or value.strip().lower() in _NO_NUMBER:
+        return None
+    return value.strip()
+
+
+def say_date_epoch(day: date) -> int:
+    # Noon UTC names the same calendar day in every time zone from UTC-11 to UTC+11.
+    return int(datetime.combine(day, time(12, 0), tzinfo=UTC).timestamp())
+
+
+class CallHandler:
+    """Shared by all calls; `handle` runs one call in the calling thread."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: IvrStore,
+        *,
+        pbx_for_peer: Callable[[str], str],
+        max_retries: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.catalogue = catalogue
+        self.store = store
+        self.pbx_for_peer = pbx_for_peer
+        self.max_retries = max_retries
+        self.clock = clock
+
+    def handle(
+        self, reader: IO[str], writer: IO[str], peer_host: str, expired: threading.Event
+    ) -> CallResult:
+        result = CallResult()
+        try:
+            agi = SocketAgi(reader, writer)
+        except PeerGone:
+            log.info("FastAGI peer %s closed before sending its environment", peer_host)
+            return result
+        env = agi.env
+        call = CallInfo(
+            pbx=self.pbx_for_peer(peer_host),
+            uniqueid=env.get("agi_uniqueid", "") or f"unknown-{id(agi)}",
+            channel=env.get("agi_channel"),
+            caller_number=_clean(env.get("agi_callerid")),
+            caller_name=_clean(env.get("agi_calleridname")),
+        )
+        result.uniqueid = call.uniqueid
+        started = self.clock()
+        lang: str | None = None
+        try:
+            result.visit_id, lang = self.store.begin_visit(call, started)
+        except Exception:  # the database being down must not drop the caller
+            log.exception("cannot open the IVR visit record", extra={"uniqueid": call.uniqueid})
+        dialog = Dialog(
+            self.catalogue,
+            now=started,
+            caller_number=call.caller_number,
+            lang=lang,
+            max_retries=self.max_retries,
+        )
+        try:
+            self._run(agi, dialog, call, result, expired)
+        except Exception:
+            log.exception(
+                "IVR call failed; sending the caller to the operator", extra={"uniqueid": call.uniqueid}
+            )
+            result.error = True
+            dialog.record.outcome = IvrOutcome.ERROR
+            operator = self.catalogue.operator
+            dialog.record.topic = dialog.record.topic or operator.id
+            dialog.record.queue = None if agi.dead else operator.queue
+            self._set_variables(agi, dialog.record.topic, dialog.record.queue, dialog.lang, result)
+        result.outcome = dialog.record.outcome
+        result.commands_rejected = agi.rejected
+        if result.visit_id is not None:
+            try:
+                self.store.end_visit(result.visit_id, call, dialog.record, self.clock())
+            except Exception:
+                log.exception("cannot complete the IVR visit record", extra={"uniqueid": call.uniqueid})
+        return result
+
+    def _run(
+        self, agi: SocketAgi, dialog: Dialog, call: CallInfo, result: CallResult, expired: threading.Event
+    ) -> None:
+        try:
+            agi.answer()
+            batch = dialog.start()
+        except CommandRejected:
+            batch = dialog.start()
+        except CallerHungUp:
+            batch = dialog.feed(Expired() if expired.is_set() else Hangup())
+        while True:
+            event: Event | None = None
+            for step in batch:
+                if isinstance(step, Finish):
+                    self._finish(agi, step, result)
+                    return
+                if expired.is_set():
+                    event = Expired()
+                    break
+                try:
+                    event = self._execute(agi, step, dialog, call, result)
+                except CallerHungUp:
+                    event = Expired() if expired.is_set() else Hangup()
+                    break
+            if event is None:
+                raise RuntimeError(f"dialog batch without a waiting step: {batch!r}")
+            batch = dialog.feed(event)
+
+    def _execute(
+        self, agi: SocketAgi, step: Step, dialog: Dialog, call: CallInfo, result: CallResult
+    ) -> Event | None:
+        """Carry out one step; returns the event it produced, if it waits for one."""
+        if isinstance(step, Collect):
+            try:
+                keys = str(agi.get_data(step.prompt, step.timeout_ms, step.max_digits))
+            except CommandRejected:
+                return NoInput()
+            return Digits(keys) if keys else NoInput()
+        if isinstance(step, LookupStatus):
+            return self.store.lookup_status(call.caller_number, step.number, self.clock())
+        if isinstance(step, CreateCallback):
+            callback_id = self.store.create_callback(
+                call,
+                topic=step.topic,
+                lang=dialog.lang,
+                visit_id=_required(result.visit_id),
+                register_request=step.register_request,
+                now=self.clock(),
+            )
+            return CallbackCreated(callback_id)
+        try:
+            if isinstance(step, Play):
+                agi.stream_file(step.prompt)
+            elif isinstance(step, SayDigits):
+                agi.say_digits(step.digits)
+            elif isinstance(step, SayDate):
+                agi.say_date(say_date_epoch(step.day))
+            elif isinstance(step, SetLanguage):
+                agi.set_variable("CHANNEL(language)", step.lang)
+        except CommandRejected:
+            pass  # already logged and counted; a missing prompt must not end the call
+        return None
+
+    def _finish(self, agi: SocketAgi, finish: Finish, result: CallResult) -> None:
+        self._set_variables(agi, finish.topic, finish.queue, finish.lang, result, finish.outcome)
+
+    def _set_variables(
+        self,
+        agi: SocketAgi,
+        topic: str | None,
+        queue: str | None,
+        lang: str,
+        result: CallResult,
+        outcome: IvrOutcome = IvrOutcome.ERROR,
+    ) -> None:
+        values = (
+            topic or "",
+            queue or "",
+            lang,
+            "" if result.visit_id is None else str(result.visit_id),
+            outcome.value,
+        )
+        for name, value in zip(VARIABLES, values, strict=True):
+            try:
+                agi.set_variable(name, value)
+            except CommandRejected:
+                continue
+            except CallerHungUp:  # only when the connection itself is gone
+                return
+
+
+def _required(visit_id: int | None) -> int:
+    if visit_id is None:
+        raise RuntimeError("no visit record (database unavailable); cannot record a callback")
+    return visit_id

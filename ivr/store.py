@@ -1,0 +1,171 @@
+"""The IVR's database work: visits, remembered languages, request status lookups, callbacks.
+
+Sync SQLAlchemy, called from the call's worker thread (never from the event loop). Each call does
+one short transaction when it starts, one when it ends, and one per lookup or callback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db import transaction
+from hotline.models import (
+    CallbackRequest,
+    CallbackStatus,
+    CallerPreference,
+    CitizenRequest,
+    IvrVisit,
+    StatusLookup,
+)
+from ivr.dialog import RateLimited, StatusFound, StatusNotFound, VisitRecord
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    pbx: str
+    uniqueid: str
+    channel: str | None
+    caller_number: str | None
+    caller_name: str | None
+
+
+class IvrStore:
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, lookups_per_hour: int, zone: ZoneInfo
+    ) -> None:
+        self.session_factory = session_factory
+        self.zone = zone  # the registration date is said as the caller's local date
+        self.lookups_per_hour = lookups_per_hour
+
+    def begin_visit(self, call: CallInfo, started_at: datetime) -> tuple[int, str | None]:
+        """Open the visit record (or reuse it when the dialplan runs the IVR again on the same channel).
+
+        Returns the visit id and the caller's remembered language.
+        """
+        try:
+            return self._begin(call, started_at)
+        except IntegrityError:  # a concurrent start for the same (pbx, uniqueid); the row exists now
+            return self._begin(call, started_at)
+
+    def _begin(self, call: CallInfo, started_at: datetime) -> tuple[int, str | None]:
+        with transaction(self.session_factory) as session:
+            visit = session.scalar(
+                select(IvrVisit).where(IvrVisit.pbx == call.pbx, IvrVisit.uniqueid == call.uniqueid)
+            )
+            if visit is None:
+                visit = IvrVisit(
+                    pbx=call.pbx,
+                    uniqueid=call.uniqueid,
+                    channel=call.channel,
+                    caller_number=call.caller_number,
+                    caller_name=call.caller_name,
+                    started_at=started_at,
+                )
+                session.add(visit)
+                session.flush()
+            lang = None
+            if call.caller_number:
+                lang = session.scalar(
+                    select(CallerPreference.language).where(
+                        CallerPreference.caller_number == call.caller_number
+                    )
+                )
+            return visit.id, lang
+
+    def end_visit(self, visit_id: int, call: CallInfo, record: VisitRecord, ended_at: datetime) -> None:
+        with transaction(self.session_factory) as session:
+            visit = session.get(IvrVisit, visit_id)
+            if visit is None:  # deleted meanwhile (retention job); nothing to complete
+                return
+            visit.language = record.lang
+            visit.key_path = record.key_path[-255:]
+            visit.menu_path = list(record.menu_path)
+            visit.topic = record.topic
+            visit.queue = record.queue
+            visit.outcome = record.outcome
+            visit.invalid_inputs = record.invalid_inputs
+            visit.timeouts = record.timeouts
+            visit.ended_at = ended_at
+            visit.duration_s = max(0.0, (ended_at - visit.started_at).total_seconds())
+            if record.language_chosen and call.caller_number:
+                preference = session.get(CallerPreference, call.caller_number)
+                if preference is None:
+                    session.add(
+                        CallerPreference(
+                            caller_number=call.caller_number, language=record.lang, updated_at=ended_at
+                        )
+                    )
+                else:
+                    preference.language = record.lang
+                    preference.updated_at = ended_at
+
+    def lookup_status(
+        self, caller_number: str | None, number: str | None, now: datetime
+    ) -> StatusFound | StatusNotFound | RateLimited:
+        """The caller's latest request (number None) or the one typed, rate-limited per caller number."""
+        with transaction(self.session_factory) as session:
+            if number is None:
+                if not caller_number:
+                    return StatusNotFound()
+                request = session.scalar(
+                    select(CitizenRequest)
+                    .where(CitizenRequest.caller_number == caller_number)
+                    .order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
+                    .limit(1)
+                )
+            else:
+                # Hidden numbers share one bucket: guessing must not get easier by hiding the number.
+                who = caller_number or "anonymous"
+                recent = session.scalar(
+                    select(func.count())
+                    .select_from(StatusLookup)
+                    .where(StatusLookup.caller_number == who, StatusLookup.at > now - timedelta(hours=1))
+                )
+                if (recent or 0) >= self.lookups_per_hour:
+                    return RateLimited()
+                request = session.scalar(select(CitizenRequest).where(CitizenRequest.number == number))
+                session.add(
+                    StatusLookup(caller_number=who, number_tried=number, found=request is not None, at=now)
+                )
+            if request is None:
+                return StatusNotFound()
+            return StatusFound(
+                number=request.number,
+                status=request.status.value,
+                registered=request.created_at.astimezone(self.zone).date(),
+                expected=request.expected_at,
+            )
+
+    def create_callback(
+        self,
+        call: CallInfo,
+        *,
+        topic: str | None,
+        lang: str,
+        visit_id: int,
+        register_request: bool,
+        now: datetime,
+    ) -> int:
+        assert call.caller_number, "the dialog offers callbacks only to callers with a number"
+        with transaction(self.session_factory) as session:
+            callback = CallbackRequest(
+                caller_number=call.caller_number,
+                caller_name=call.caller_name,
+                topic=topic,
+                language=lang,
+                source="ivr",
+                pbx=call.pbx,
+                ivr_visit_id=visit_id,
+                status=CallbackStatus.PENDING,
+                requested_at=now,
+                note="register a citizen request" if register_request else "",
+            )
+            session.add(callback)
+            session.flush()
+            return callback.id
