@@ -38,12 +38,15 @@ class Users:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-def api_settings(db_url: str, tmp_path: Path, **api: object) -> Settings:
+def api_settings(
+    db_url: str, tmp_path: Path, *, ami: dict[str, object] | None = None, **api: object
+) -> Settings:
     return demo_settings(
         db_url,
         tmp_path,
         api={"port": 0, "cookie_secure": False, "login_attempts_per_minute": 5, **api},
         transcription={"redact_for_roles": ["supervisor"]},
+        ami=ami or {},
     )
 
 

@@ -1,0 +1,56 @@
+"""Live views built from the `abandon` capture's facts (queue `other`, its callers and member)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db import transaction
+from hotline.live import AgentState, AgentView, LiveView, QueueMemberView, QueueView, WaitingCaller, publish
+from hotline.timeutil import utcnow
+
+PAVEL = QueueMemberView(interface="Local/agent7@agents/n", name="Павел Лебедев", state=AgentState.FREE)
+
+
+def caller(number: str, name: str, uniqueid: str, position: int, joined_at: datetime) -> WaitingCaller:
+    return WaitingCaller(
+        uniqueid=uniqueid,
+        linkedid=uniqueid,
+        caller_number=number,
+        caller_name=name,
+        topic="musor",
+        position=position,
+        joined_at=joined_at,
+    )
+
+
+def view_with_waiting(count: int, *, connected: bool = True, paused: bool = False) -> LiveView:
+    now = utcnow()
+    callers = [
+        caller("+79497260626", "Елена Козлова", "1795316951.12", 1, now - timedelta(seconds=40)),
+        caller("89299917908", "Владимир Соколов", "1795316969.14", 2, now - timedelta(seconds=12)),
+    ][:count]
+    member = PAVEL.model_copy(
+        update={"state": AgentState.PAUSED, "paused": True, "pause_reason": "обед"} if paused else {}
+    )
+    return LiveView(
+        pbx="lab",
+        connected=connected,
+        at=now,
+        queues=[QueueView(name="other", waiting=callers, members=[member], strategy="fewestcalls")],
+        agents=[
+            AgentView(
+                interface=member.interface,
+                name=member.name,
+                state=member.state,
+                pause_reason=member.pause_reason,
+                queues=["other"],
+            )
+        ],
+    )
+
+
+def publish_view(factory: sessionmaker[Session], view: LiveView) -> int:
+    with transaction(factory) as session:
+        return publish(session, view)

@@ -1,0 +1,111 @@
+"""Citizen requests: keypad-friendly numbers, answer dates, status history, overdue escalation, Open311."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import citizen
+from hotline.db import transaction
+from hotline.models import Role
+from hotline.settings import Settings
+from tests.api.conftest import TestClient, Users, api_settings
+
+
+def _new(client: TestClient, users: Users, **body: object) -> dict[str, object]:
+    answer = client.post(
+        "/api/requests", json={"summary": "Нет воды", **body}, headers=users.bearer(Role.SUPERVISOR)
+    )
+    assert answer.status_code == 201, answer.text
+    data: dict[str, object] = answer.json()
+    return data
+
+
+def test_numbers_are_digits_by_local_day_and_unique(
+    client: TestClient, users: Users, settings: Settings
+) -> None:
+    first, second = _new(client, users), _new(client, users)
+    today = datetime.now(UTC).astimezone(settings.zone).strftime("%y%m%d")
+    assert first["service_request_id"] == today + "0001"
+    assert second["service_request_id"] == today + "0002"
+
+
+def test_default_answer_date_is_45_days_and_per_topic_setting_applies(
+    sqlite_url: str, tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    settings = api_settings(
+        sqlite_url, tmp_path, request_answer_days_by_topic={"no-such-topic-in-catalogue": 10}
+    )
+    moment = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with transaction(factory) as session:
+        plain = citizen.register_request(session, settings, summary="a", now=moment)
+        topical = citizen.register_request(
+            session, settings, summary="b", topic="no-such-topic-in-catalogue", now=moment
+        )
+    assert plain.expected_at == date(2026, 3, 1) + timedelta(days=45)
+    assert topical.expected_at == date(2026, 3, 11)
+    assert plain.number == "2603010001"
+    assert topical.number == "2603010002"
+
+
+def test_status_changes_keep_history_and_open311_view(client: TestClient, users: Users) -> None:
+    number = _new(client, users, caller_number="+79161234567", topic="water")["service_request_id"]
+    changed = client.post(
+        f"/api/requests/{number}/status",
+        json={"status": "answered", "note": "Подача воды восстановлена"},
+        headers=users.bearer(Role.ADMIN),
+    )
+    assert changed.status_code == 200
+    view = client.get(f"/api/requests/{number}", headers=users.bearer(Role.ANALYST)).json()
+    assert view["status"] == "closed"
+    assert view["detailed_status"] == "answered"
+    assert view["status_notes"] == "Подача воды восстановлена"
+    assert [h["status"] for h in view["history"]] == ["registered", "answered"]
+    assert view["history"][1]["changed_by"] == "admin"
+    assert view["closed_datetime"] is not None
+
+
+def test_unknown_or_malformed_numbers(client: TestClient, users: Users) -> None:
+    assert client.get("/api/requests/9999999999", headers=users.bearer(Role.ADMIN)).status_code == 404
+    assert client.get("/api/requests/12ab", headers=users.bearer(Role.ADMIN)).status_code == 422
+    bad = client.post(
+        "/api/requests/9999999999/status", json={"status": "lost"}, headers=users.bearer(Role.ADMIN)
+    )
+    assert bad.status_code == 422
+
+
+def test_overdue_list_and_escalation(
+    client: TestClient, users: Users, settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=60)
+    with transaction(factory) as session:
+        late = citizen.register_request(session, settings, summary="late", now=long_ago)
+        done = citizen.register_request(session, settings, summary="done", now=long_ago)
+        citizen.change_status(session, done, status=citizen.RequestStatus.CLOSED)
+        late_number = late.number
+    _new(client, users)  # fresh: not overdue
+    overdue = client.get("/api/requests/overdue", headers=users.bearer(Role.SUPERVISOR)).json()
+    assert [item["service_request_id"] for item in overdue["items"]] == [late_number]
+    assert overdue["items"][0]["days_overdue"] == 15
+    listed = client.get("/api/requests?view=overdue", headers=users.bearer(Role.SUPERVISOR)).json()
+    assert listed["total"] == 1
+    first = client.post("/api/requests/overdue/escalate", headers=users.bearer(Role.SUPERVISOR)).json()
+    again = client.post("/api/requests/overdue/escalate", headers=users.bearer(Role.SUPERVISOR)).json()
+    assert first["escalated"] == [late_number]
+    assert again["escalated"] == []
+
+
+@pytest.mark.parametrize(("lang", "word"), [("ru", "Просроченные"), ("en", "Overdue")])
+def test_requests_page_in_both_languages(client: TestClient, users: Users, lang: str, word: str) -> None:
+    number = _new(client, users, caller_name="Иванова")["service_request_id"]
+    page = client.get(f"/requests?lang={lang}", headers=users.bearer(Role.ANALYST))
+    assert page.status_code == 200
+    assert word in page.text
+    assert str(number) in page.text
+    assert "Иванова" in page.text
+    detail = client.get(f"/requests/{number}?lang={lang}", headers=users.bearer(Role.ANALYST))
+    assert detail.status_code == 200
+    assert "Нет воды" in detail.text
