@@ -1,0 +1,126 @@
+"""panoramisk adapter: one AMI connection, with our framing, ordering and liveness rules.
+
+What we change in panoramisk (by subclassing, not vendoring):
+* framing: bytes are split into frames before decoding (see framing.py), bad frames are counted;
+* dispatch: every message goes, synchronously and in arrival order, into one callback that only
+  enqueues it (panoramisk would start each callback as an untracked task);
+* reconnect: panoramisk's fixed-delay reconnect and its unchecked Ping are switched off; the caller
+  (PbxLink) reconnects with backoff and checks that every Ping gets its reply in time;
+* snapshot lists: their responses and items (tagged with our ActionID) bypass panoramisk's guessing
+  of multi-message responses and reach the ordered consumer like any event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from panoramisk import Manager
+from panoramisk.actions import Action
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
+
+from ami_listener.framing import FrameSplitter
+from hotline.errors import AmiError
+
+log = logging.getLogger(__name__)
+
+LIST_PREFIX = "hotline-list-"
+
+MessageSink = Callable[[Message], None]
+FrameErrorSink = Callable[[str, str], None]
+
+
+class HotlineProtocol(AMIProtocol):  # type: ignore[misc]
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.splitter = FrameSplitter()
+
+    def data_received(self, data: bytes) -> None:
+        factory = self.factory
+        for frame in self.splitter.feed(data):
+            if not frame.valid_utf8:
+                factory.frame_error("frame is not valid UTF-8 (bad bytes replaced)", frame.text)
+            message = Message.from_line(frame.text)
+            if message is None:
+                factory.frame_error("frame has neither Event nor Response", frame.text)
+                continue
+            self.handle_message(message)
+        if getattr(self, "version", None) is None and self.splitter.banner:
+            self.version = self.splitter.banner.partition("/")[2].strip()
+
+    def handle_message(self, message: Message) -> None:
+        action_id = message.action_id
+        if isinstance(action_id, str) and action_id.startswith(LIST_PREFIX):
+            self.factory.dispatch(message)
+            return
+        super().handle_message(message)
+
+
+class AmiConnection(Manager):  # type: ignore[misc]
+    """A panoramisk Manager that reports loss instead of reconnecting by itself."""
+
+    def __init__(
+        self,
+        *,
+        on_message: MessageSink,
+        on_frame_error: FrameErrorSink,
+        on_lost: Callable[[BaseException | None], None],
+        **config: Any,
+    ) -> None:
+        config.setdefault("protocol_factory", HotlineProtocol)
+        config.setdefault("ping_delay", 10**6)  # panoramisk's own pinger never checks replies: off
+        super().__init__(**config)
+        self._on_message = on_message
+        self._on_frame_error = on_frame_error
+        self._on_lost = on_lost
+
+    def connection_made(self, f: asyncio.Future[Any]) -> None:
+        if f.cancelled() or f.exception() is not None:
+            return  # PbxLink awaits the same future and handles the error
+        super().connection_made(f)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._connected = False
+        pinger = getattr(self, "pinger", None)
+        if pinger is not None:
+            pinger.cancel()
+            self.pinger = None
+        self._on_lost(exc if isinstance(exc, BaseException) else None)
+
+    def ping(self) -> None:
+        """Disabled: PbxLink sends Ping itself and waits for the reply."""
+
+    def dispatch(self, event: Message) -> list[str]:
+        self._on_message(event)
+        return []
+
+    def frame_error(self, reason: str, sample: str) -> None:
+        self._on_frame_error(reason, sample)
+
+    async def open(self, limit_s: float) -> None:
+        """Connect and log in; raises OSError, TimeoutError or AmiError."""
+        task = self.connect()
+        await asyncio.wait_for(asyncio.shield(task), limit_s)
+        await asyncio.sleep(0)  # let panoramisk's connection_made callback run and send Login
+        login = self.authenticated_future
+        if login is None:
+            raise AmiError("AMI connection closed before login")
+        response = await asyncio.wait_for(asyncio.shield(login), limit_s)
+        if not response.success:
+            raise AmiError(f"AMI login refused: {response.get('Message', response)}")
+
+    def request_list(self, action: str, action_id: str) -> None:
+        """Send a list action whose response and items reach on_message in stream order."""
+        protocol = self.protocol
+        if protocol is None or protocol.closed:
+            return
+        text = str(Action({"Action": action, "ActionID": action_id}))
+        protocol.transport.write(text.encode(self.config["encoding"]))
+
+    async def ping_once(self, limit_s: float) -> None:
+        """Raises TimeoutError when the PBX does not answer Ping in time (half-open connection)."""
+        future = self.send_action({"Action": "Ping"})
+        await asyncio.wait_for(future, limit_s)

@@ -1,0 +1,513 @@
+"""A local TCP server that plays an Asterisk AMI capture back like the PBX it came from.
+
+It sends the recorded banner, answers Login with the recorded login response (our client's ActionID
+substituted), then sends the recorded messages with their recorded timing (`speed` 1.0 = real time,
+0 = as fast as possible). Each event gets a `Timestamp:` header with its recorded wall time, exactly
+as Asterisk sends it with `timestampevents = yes`, so replays reproduce the original times.
+
+While playing it answers Ping and the snapshot lists (QueueStatus, CoreShowChannels) from the state
+the capture had reached at that point (channels, waiting callers and members seen so far), in the
+list format the captures show. Fault injection: `cuts` are byte offsets of the capture at which the
+connection is dropped; the next connection resumes at the message that was cut (Asterisk kept
+running meanwhile, and nothing it said is lost). `next_parts` are served to later connections (the
+`restart` capture); `loop=True` replays again and again with ids and times renumbered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hotline.errors import CaptureError
+
+log = logging.getLogger(__name__)
+
+_EPOCH_ID = re.compile(rb"(?<![\d.])(1\d{9})\.(\d+)(?![\d.])")
+_CHANNEL_FIELDS = (
+    "Channel",
+    "ChannelState",
+    "ChannelStateDesc",
+    "CallerIDNum",
+    "CallerIDName",
+    "ConnectedLineNum",
+    "ConnectedLineName",
+    "Language",
+    "AccountCode",
+    "Context",
+    "Exten",
+    "Priority",
+    "Uniqueid",
+    "Linkedid",
+)
+_MEMBER_FIELDS = (
+    "Queue",
+    "MemberName",
+    "Interface",
+    "StateInterface",
+    "Membership",
+    "Penalty",
+    "CallsTaken",
+    "LastCall",
+    "LastPause",
+    "LoginTime",
+    "InCall",
+    "Status",
+    "Paused",
+    "PausedReason",
+    "Wrapuptime",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedMessage:
+    offset: int
+    data: bytes
+    t: float
+    wall: float
+    kind: str
+    name: str
+
+
+@dataclass
+class Capture:
+    banner: bytes
+    login_response: bytes
+    login_action_id: str
+    messages: list[RecordedMessage]
+    closed_by_peer: bool
+
+
+def _read(path: Path) -> bytes:
+    for candidate in (path, path.with_name(path.name + ".gz")):
+        if candidate.exists():
+            data = candidate.read_bytes()
+            return gzip.decompress(data) if candidate.suffix == ".gz" else data
+    raise CaptureError(f"{path}: capture file not found")
+
+
+def load_capture(path: Path) -> Capture:
+    """Read X.ami (or X.ami.gz) and its timing file X.jsonl (or X.jsonl.gz)."""
+    name = path.name.removesuffix(".gz").removesuffix(".ami")
+    ami = _read(path.with_name(name + ".ami"))
+    try:
+        rows = [json.loads(line) for line in _read(path.with_name(name + ".jsonl")).splitlines() if line]
+    except json.JSONDecodeError as exc:
+        raise CaptureError(f"{path}: timing file is not JSONL: {exc}") from None
+    banner = b""
+    login_id = ""
+    login_response = b""
+    messages: list[RecordedMessage] = []
+    closed_by_peer = False
+    for row in rows:
+        if row.get("dir") == "out" and row.get("action") == "Login" and not login_id:
+            login_id = row.get("action_id") or ""
+        elif row.get("dir") == "in":
+            data = ami[row["off"] : row["off"] + row["len"]]
+            if row.get("kind") == "banner":
+                banner = data
+            elif not login_response and row.get("kind") == "response" and row.get("action_id") == login_id:
+                login_response = data
+            else:
+                messages.append(
+                    RecordedMessage(
+                        row["off"], data, row["t"], row["wall"], row.get("kind", ""), row.get("name") or ""
+                    )
+                )
+        elif row.get("dir") == "meta" and row.get("what") == "closed_by_peer":
+            closed_by_peer = True
+    if not banner or not login_response:
+        raise CaptureError(f"{path}: no banner or login response in the capture")
+    return Capture(banner, login_response, login_id, messages, closed_by_peer)
+
+
+def renumber(data: bytes, shift: int) -> bytes:
+    """Shift every epoch-style id (Uniqueid/Linkedid '1795316914.8') by `shift` seconds."""
+    if not shift:
+        return data
+    return _EPOCH_ID.sub(lambda m: b"%d.%s" % (int(m.group(1)) + shift, m.group(2)), data)
+
+
+def with_timestamp(data: bytes, wall: float) -> bytes:
+    """Insert `Timestamp:` after the Event line, where Asterisk puts it (timestampevents=yes)."""
+    end = data.find(b"\r\n")
+    if end < 0 or not data.startswith(b"Event:"):
+        return data
+    return data[: end + 2] + b"Timestamp: %.6f\r\n" % wall + data[end + 2 :]
+
+
+def parse_frame(data: bytes) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in data.decode("utf-8", "replace").split("\r\n"):
+        key, sep, value = line.partition(": ")
+        if sep and key not in headers:
+            headers[key] = value
+    return headers
+
+
+def _frame(lines: Iterable[tuple[str, str]]) -> bytes:
+    return ("".join(f"{k}: {v}\r\n" for k, v in lines) + "\r\n").encode()
+
+
+@dataclass
+class _Mirror:
+    """What the PBX had at the current replay point, to answer snapshot lists."""
+
+    channels: dict[str, dict[str, str]] = field(default_factory=dict)
+    waiting: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # queue -> [(uniqueid, wall)]
+    members: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    queues: set[str] = field(default_factory=set)
+    started: dict[str, float] = field(default_factory=dict)
+
+    def observe(self, data: bytes, wall: float) -> None:
+        if not data.startswith(b"Event:"):
+            return
+        h = parse_frame(data)
+        event = h.get("Event", "")
+        uniqueid = h.get("Uniqueid")
+        if event == "Newchannel" and uniqueid:
+            self.channels[uniqueid] = h
+            self.started[uniqueid] = wall
+        elif event == "Hangup" and uniqueid:
+            self.channels.pop(uniqueid, None)
+            self.started.pop(uniqueid, None)
+        elif uniqueid in self.channels and "ChannelState" in h:
+            self.channels[uniqueid] = {
+                **self.channels[uniqueid],
+                **{k: h[k] for k in _CHANNEL_FIELDS if k in h},
+            }
+        if event == "QueueCallerJoin":
+            self.queues.add(h["Queue"])
+            self.waiting.setdefault(h["Queue"], []).append((h.get("Uniqueid", ""), wall))
+        elif event in ("QueueCallerLeave", "QueueCallerAbandon"):
+            queue = self.waiting.get(h.get("Queue", ""), [])
+            queue[:] = [w for w in queue if w[0] != h.get("Uniqueid")]
+        elif event.startswith("QueueMember") and "Interface" in h:
+            self.queues.add(h["Queue"])
+            key = (h["Queue"], h["Interface"])
+            if event == "QueueMemberRemoved":
+                self.members.pop(key, None)
+            else:
+                self.members[key] = h
+
+    def queue_status(self, action_id: str, now: float) -> list[bytes]:
+        frames = [
+            _frame(
+                [
+                    ("Response", "Success"),
+                    ("ActionID", action_id),
+                    ("EventList", "start"),
+                    ("Message", "Queue status will follow"),
+                ]
+            )
+        ]
+        for queue in sorted(self.queues):
+            waiting = self.waiting.get(queue, [])
+            frames.append(
+                _frame(
+                    [
+                        ("Event", "QueueParams"),
+                        ("Queue", queue),
+                        ("Calls", str(len(waiting))),
+                        ("ActionID", action_id),
+                    ]
+                )
+            )
+            for (member_queue, _), h in sorted(self.members.items()):
+                if member_queue != queue:
+                    continue
+                lines = [("Event", "QueueMember")]
+                for key in _MEMBER_FIELDS:
+                    out_key = {"MemberName": "Name", "Interface": "Location"}.get(key, key)
+                    lines.append((out_key, h.get(key, "")))
+                frames.append(_frame([*lines, ("ActionID", action_id)]))
+            for position, (uniqueid, joined) in enumerate(waiting, start=1):
+                ch = self.channels.get(uniqueid, {})
+                frames.append(
+                    _frame(
+                        [
+                            ("Event", "QueueEntry"),
+                            ("Queue", queue),
+                            ("Position", str(position)),
+                            ("Channel", ch.get("Channel", "")),
+                            ("Uniqueid", uniqueid),
+                            ("CallerIDNum", ch.get("CallerIDNum", "<unknown>")),
+                            ("CallerIDName", ch.get("CallerIDName", "<unknown>")),
+                            ("Wait", str(int(now - joined))),
+                            ("Priority", "0"),
+                            ("ActionID", action_id),
+                        ]
+                    )
+                )
+        frames.append(
+            _frame(
+                [
+                    ("Event", "QueueStatusComplete"),
+                    ("Timestamp", f"{now:.6f}"),
+                    ("ActionID", action_id),
+                    ("EventList", "Complete"),
+                    ("ListItems", str(len(frames) - 1)),
+                ]
+            )
+        )
+        return frames
+
+    def core_show_channels(self, action_id: str, now: float) -> list[bytes]:
+        frames = [
+            _frame(
+                [
+                    ("Response", "Success"),
+                    ("ActionID", action_id),
+                    ("EventList", "start"),
+                    ("Message", "Channels will follow"),
+                ]
+            )
+        ]
+        for uniqueid, h in self.channels.items():
+            seconds = max(0, int(now - self.started.get(uniqueid, now)))
+            duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+            lines = [("Event", "CoreShowChannel"), ("ActionID", action_id)]
+            lines += [(k, h.get(k, "")) for k in _CHANNEL_FIELDS]
+            lines += [("Application", ""), ("ApplicationData", ""), ("Duration", duration), ("BridgeId", "")]
+            frames.append(_frame(lines))
+        frames.append(
+            _frame(
+                [
+                    ("Event", "CoreShowChannelsComplete"),
+                    ("Timestamp", f"{now:.6f}"),
+                    ("ActionID", action_id),
+                    ("EventList", "Complete"),
+                    ("ListItems", str(len(frames) - 1)),
+                ]
+            )
+        )
+        return frames
+
+
+class ReplayServer:
+    def __init__(
+        self,
+        capture: Path,
+        *,
+        speed: float = 1.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        username: str = "hotline",
+        secret: str = "hotline",  # noqa: S107 - the lab captures' login
+        timestamps: bool = True,
+        cuts: Sequence[int] = (),
+        next_parts: Sequence[Path] = (),
+        loop: bool = False,
+        repeat: int = 1,
+    ) -> None:
+        if speed < 0:
+            raise CaptureError("speed must be >= 0")
+        self.parts = [load_capture(capture), *(load_capture(p) for p in next_parts)]
+        self.speed = speed
+        self.host = host
+        self.port = port
+        self.username = username
+        self.secret = secret
+        self.timestamps = timestamps
+        self.cuts = sorted(cuts)
+        self.loop = loop
+        self.repeat = max(1, repeat)
+        self.connections = 0
+        self._part = 0
+        self._index = 0  # next message of the current part
+        self._round = 0
+        self._mirror = _Mirror()
+        self._server: asyncio.Server | None = None
+        self._done = asyncio.Event()
+        self._busy = asyncio.Lock()
+        span = (
+            self.parts[0].messages[-1].wall - self.parts[0].messages[0].wall if self.parts[0].messages else 0
+        )
+        self._shift_step = int(span) + 10
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        port: int = self._server.sockets[0].getsockname()[1]
+        self.port = port
+        return port
+
+    async def wait_done(self) -> None:
+        await self._done.wait()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        self._done.set()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._done.is_set() or self._busy.locked():
+            writer.close()
+            return
+        async with self._busy:
+            self.connections += 1
+            try:
+                await self._session(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        part = self.parts[self._part]
+        writer.write(part.banner)
+        login = parse_frame(await reader.readuntil(b"\r\n\r\n"))
+        action_id = login.get("ActionID", "")
+        if login.get("Username") != self.username or login.get("Secret") != self.secret:
+            writer.write(
+                _frame([("Response", "Error"), ("ActionID", action_id), ("Message", "Authentication failed")])
+            )
+            await writer.drain()
+            return
+        writer.write(
+            part.login_response.replace(
+                f"ActionID: {part.login_action_id}".encode(), f"ActionID: {action_id}".encode()
+            )
+        )
+        await writer.drain()
+        actions = asyncio.create_task(self._answer_actions(reader, writer))
+        try:
+            finished = await self._play(writer)
+        finally:
+            actions.cancel()
+        if finished:
+            await writer.drain()
+            if self._part + 1 < len(self.parts):
+                self._part += 1
+                self._index = 0
+                self._mirror = _Mirror()
+            else:
+                self._done.set()
+
+    def _message_bytes(self, message: RecordedMessage) -> bytes:
+        shift = self._round * self._shift_step
+        data = renumber(message.data, shift)
+        if self.timestamps and message.kind == "event":
+            data = with_timestamp(data, message.wall + shift)
+        return data
+
+    async def _play(self, writer: asyncio.StreamWriter) -> bool:
+        """Send from the resume point; False if the connection was cut on purpose."""
+        loop = asyncio.get_running_loop()
+        while True:
+            part = self.parts[self._part]
+            messages = part.messages
+            if self._index >= len(messages):
+                if self.loop or (self._round + 1 < self.repeat and self._part == len(self.parts) - 1):
+                    self._round += 1
+                    self._index = 0
+                    continue
+                return True
+            base_t = messages[self._index].t
+            started = loop.time()
+            pending: list[tuple[bytes, float]] = []
+            size = 0
+            while self._index < len(messages):
+                message = messages[self._index]
+                if self.speed > 0:
+                    due = started + (message.t - base_t) / self.speed
+                    delay = due - loop.time()
+                    if delay > 0.0005:
+                        await self._send(writer, pending)
+                        size = 0
+                        await asyncio.sleep(delay)
+                data = self._message_bytes(message)
+                end = message.offset + len(message.data)
+                if (
+                    self.cuts
+                    and self._round == 0
+                    and self._part == 0
+                    and message.offset <= self.cuts[0] < end
+                ):
+                    cut = self.cuts.pop(0)
+                    await self._send(writer, pending)
+                    writer.write(data[: max(0, cut - message.offset)])
+                    await writer.drain()
+                    writer.transport.abort()
+                    return False
+                pending.append((data, message.wall))
+                size += len(data)
+                self._index += 1
+                if size >= 65536:
+                    await self._send(writer, pending)
+                    size = 0
+            await self._send(writer, pending)
+            if not (self.loop or (self._round + 1 < self.repeat and self._part == len(self.parts) - 1)):
+                return True
+
+    async def _send(self, writer: asyncio.StreamWriter, pending: list[tuple[bytes, float]]) -> None:
+        # The mirror follows what the client has been sent, so snapshot answers match its stream.
+        if not pending:
+            return
+        writer.write(b"".join(data for data, _ in pending))
+        for data, wall in pending:
+            self._mirror.observe(data, wall)
+        pending.clear()
+        await writer.drain()
+
+    async def _answer_actions(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                action = parse_frame(await reader.readuntil(b"\r\n\r\n"))
+            except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+                return
+            name = action.get("Action", "").lower()
+            action_id = action.get("ActionID", "")
+            now = self._now()
+            if name == "ping":
+                frames = [
+                    _frame(
+                        [
+                            ("Response", "Success"),
+                            ("ActionID", action_id),
+                            ("Ping", "Pong"),
+                            ("Timestamp", f"{now:.6f}"),
+                        ]
+                    )
+                ]
+            elif name == "queuestatus":
+                frames = self._mirror.queue_status(action_id, now)
+            elif name == "coreshowchannels":
+                frames = self._mirror.core_show_channels(action_id, now)
+            elif name == "logoff":
+                frames = [
+                    _frame(
+                        [
+                            ("Response", "Goodbye"),
+                            ("ActionID", action_id),
+                            ("Message", "Thanks for all the fish."),
+                        ]
+                    )
+                ]
+            else:
+                frames = [
+                    _frame(
+                        [
+                            ("Response", "Error"),
+                            ("ActionID", action_id),
+                            ("Message", "Invalid/unknown command"),
+                        ]
+                    )
+                ]
+            data = b"".join(frames)
+            if not self.timestamps:
+                data = re.sub(rb"Timestamp: [^\r]*\r\n", b"", data)
+            writer.write(data)
+
+    def _now(self) -> float:
+        part = self.parts[self._part]
+        if not part.messages:
+            return 0.0
+        index = min(max(self._index - 1, 0), len(part.messages) - 1)
+        return part.messages[index].wall + self._round * self._shift_step

@@ -1,0 +1,331 @@
+"""The running listener: one PbxLink per configured PBX, each with one ordered consumer.
+
+Per PBX: the connection (panoramisk) enqueues every message; one consumer task applies them in order
+to the pure Processor/LiveState, and flushes changed records, PBX health and the live view in
+batches through the Store in a worker thread, so the event loop never waits on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ami_listener.connection import LIST_PREFIX, AmiConnection
+from ami_listener.events import PbxBooted, headers_of
+from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
+from ami_listener.records import Changes
+from ami_listener.store import PbxHealth, Store
+from hotline.errors import AmiError
+from hotline.live import LiveView
+from hotline.settings import PbxSettings, Settings
+from hotline.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+OnChange = Callable[[LiveView], None]
+PUBLISH_EVERY_S = 0.25  # at most ~4 live-view publishes per second per PBX
+
+
+@dataclass
+class _Item:
+    kind: str  # "message" | "frame_error" | "connected" | "lost" | "stop"
+    at: datetime
+    headers: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    mono: float = 0.0
+
+
+class PbxLink:
+    """Connection supervisor and ordered consumer for one PBX."""
+
+    def __init__(
+        self, settings: Settings, pbx: PbxSettings, store: Store, *, on_change: OnChange | None = None
+    ) -> None:
+        self.settings = settings
+        self.pbx = pbx
+        self.store = store
+        self.on_change = on_change
+        self.processor = Processor(
+            pbx.name,
+            topic_variables=tuple(settings.ami.topic_variables),
+            recordings_dir=settings.recordings.dir.resolve(),
+        )
+        self.queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self.connected = False
+        self.reconnects_total = 0
+        self.asterisk_version: str | None = None
+        self.latencies: list[float] | None = None  # bench: enqueue→applied seconds
+        self._connection: AmiConnection | None = None
+        self._lost: asyncio.Future[None] | None = None
+        self._stopping = asyncio.Event()
+        self._pending: list[Changes] = []
+        self._health_dirty = True
+        self._view_dirty = True
+        self._last_publish = 0.0
+        self._last_flush = 0.0
+        self._snapshots = 0
+        self._connected_changed_at: datetime | None = None
+        self.stream_ended = asyncio.Event()
+
+    # ---------------------------------------------------------------- connection side
+    async def run_connection(self) -> None:
+        delay = self.settings.ami.reconnect_min_s
+        first = True
+        while not self._stopping.is_set():
+            if not first:
+                self.reconnects_total += 1
+            first = False
+            established = False
+            try:
+                established = await self._session()
+            except (OSError, TimeoutError, AmiError) as exc:
+                log.warning(
+                    "AMI connection failed: %s", exc or type(exc).__name__, extra={"pbx": self.pbx.name}
+                )
+            finally:
+                if self._connection is not None:
+                    self._connection.close()
+                    self._connection = None
+                if self.connected:
+                    self.connected = False
+                    self._enqueue(_Item("lost", utcnow()))
+            if self._stopping.is_set():
+                break
+            if established:
+                delay = self.settings.ami.reconnect_min_s
+            pause = delay * random.uniform(0.8, 1.2)
+            log.info("reconnecting in %.1f s", pause, extra={"pbx": self.pbx.name})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), pause)
+            delay = min(delay * 2, self.settings.ami.reconnect_max_s)
+
+    async def _session(self) -> bool:
+        loop = asyncio.get_running_loop()
+        self._lost = loop.create_future()
+        lost = self._lost
+        connection = AmiConnection(
+            on_message=self._on_message,
+            on_frame_error=self._on_frame_error,
+            on_lost=self._on_lost,
+            host=self.pbx.host,
+            port=self.pbx.port,
+            username=self.pbx.username,
+            secret=self.pbx.secret.get_secret_value(),
+            events="on",
+            encoding="utf8",
+            loop=loop,
+            log=logging.getLogger("panoramisk.manager"),
+        )
+        self._connection = connection
+        timeout = self.pbx.ping_timeout_s
+        await connection.open(timeout)
+        self.connected = True
+        protocol = connection.protocol
+        self.asterisk_version = getattr(protocol, "version", None)
+        self._enqueue(_Item("connected", utcnow()))
+        log.info("AMI connected", extra={"pbx": self.pbx.name, "host": self.pbx.host, "port": self.pbx.port})
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        waiters: list[asyncio.Future[Any]] = [lost, stopping]
+        try:
+            while not lost.done() and not self._stopping.is_set():
+                await asyncio.wait(
+                    waiters, timeout=self.pbx.ping_interval_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                if lost.done() or stopping.done():
+                    break
+                try:
+                    await connection.ping_once(timeout)
+                except TimeoutError:
+                    log.warning(
+                        "AMI Ping unanswered: connection is half-open, reconnecting",
+                        extra={"pbx": self.pbx.name},
+                    )
+                    break
+        finally:
+            stopping.cancel()
+        return True
+
+    def _on_lost(self, exc: BaseException | None) -> None:
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
+        log.warning("AMI connection lost", extra={"pbx": self.pbx.name, "error": repr(exc) if exc else ""})
+
+    def _on_message(self, message: Any) -> None:
+        self._enqueue(_Item("message", utcnow(), headers_of(message), mono=time.monotonic()))
+
+    def _on_frame_error(self, reason: str, sample: str) -> None:
+        self._enqueue(_Item("frame_error", utcnow(), text=f"{reason}\n{sample}"))
+
+    def _enqueue(self, item: _Item) -> None:
+        self.queue.put_nowait(item)
+
+    def _request_snapshot(self, at: datetime) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        self._snapshots += 1
+        queues_id = f"{LIST_PREFIX}{self._snapshots}-queues"
+        channels_id = f"{LIST_PREFIX}{self._snapshots}-channels"
+        self.processor.begin_snapshot(at, {channels_id: CHANNELS_LIST, queues_id: QUEUES_LIST})
+        # Channels first: the queue list's waiting callers are matched to calls through them.
+        connection.request_list("CoreShowChannels", channels_id)
+        connection.request_list("QueueStatus", queues_id)
+
+    # ---------------------------------------------------------------- consumer side
+    async def run_consumer(self) -> None:
+        """Apply queued items in order; flush in batches; return after a 'stop' item."""
+        batch = self.settings.ami.batch_size
+        interval = self.settings.ami.flush_interval_s
+        while True:
+            try:
+                item = await asyncio.wait_for(self.queue.get(), interval)
+            except TimeoutError:
+                await self._flush(force_view=False)
+                continue
+            stop = False
+            applied = 0
+            while True:
+                if item.kind == "stop":
+                    stop = True
+                    break
+                self._apply(item)
+                applied += 1
+                if applied >= batch or self.queue.empty():
+                    break
+                item = self.queue.get_nowait()
+            now = time.monotonic()
+            if stop or applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
+                await self._flush(force_view=self.queue.empty() or stop)
+            if stop:
+                return
+
+    def _apply(self, item: _Item) -> None:
+        processor = self.processor
+        if item.kind == "message":
+            event = processor.handle(item.headers, item.at)
+            if self.latencies is not None and item.mono:
+                self.latencies.append(time.monotonic() - item.mono)
+            if isinstance(event, PbxBooted) and not processor.snapshot_pending:
+                self._request_snapshot(item.at)  # Asterisk (re)started or reloaded
+            if event is not None:
+                self._view_dirty = True
+            self._health_dirty = True
+        elif item.kind == "frame_error":
+            reason, _, sample = item.text.partition("\n")
+            processor.bad_frame(reason, sample)
+            self._health_dirty = True
+        elif item.kind == "connected":
+            self._connected_changed_at = item.at
+            if not self.processor.snapshot_pending:  # FullyBooted may have asked already
+                self._request_snapshot(item.at)
+            self._health_dirty = self._view_dirty = True
+        elif item.kind == "lost":
+            processor.abort_snapshot()
+            self._connected_changed_at = item.at
+            self._health_dirty = self._view_dirty = True
+
+    async def _flush(self, *, force_view: bool) -> None:
+        changes = self.processor.state.take_changes()
+        if changes:
+            self._pending.append(changes)
+        now = time.monotonic()
+        view = None
+        if self._view_dirty and (force_view or now - self._last_publish >= PUBLISH_EVERY_S):
+            view = self.processor.state.view(connected=self.connected, at=utcnow())
+        if not self._pending and view is None and not self._health_dirty:
+            return
+        health = self.health()
+        pending = self._pending
+        self._pending = []
+        try:
+            await asyncio.to_thread(self.store.write, self.pbx.name, pending, health, view)
+        except Exception:
+            # Keep the rows and retry with the next flush: a database outage must not lose calls.
+            log.exception("database write failed; will retry", extra={"pbx": self.pbx.name})
+            self._pending = pending + self._pending
+            return
+        finally:
+            self._last_flush = time.monotonic()
+        self._health_dirty = False
+        if view is not None:
+            self._view_dirty = False
+            self._last_publish = now
+            if self.on_change is not None:
+                try:
+                    self.on_change(view)
+                except Exception:
+                    log.exception("on_change callback failed", extra={"pbx": self.pbx.name})
+
+    def health(self) -> PbxHealth:
+        p = self.processor
+        return PbxHealth(
+            name=self.pbx.name,
+            host=f"{self.pbx.host}:{self.pbx.port}",
+            connected=self.connected,
+            last_event_at=p.state.last_event_at,
+            events_total=p.events_total,
+            parse_errors_total=p.parse_errors_total,
+            reconnects_total=self.reconnects_total,
+            asterisk_version=self.asterisk_version,
+            connected_changed_at=self._connected_changed_at,
+        )
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+
+class AmiService:
+    """Listens to every configured PBX until stopped; the one object a process needs to run AMI."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        on_change: OnChange | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = Store(session_factory)
+        self.links = [PbxLink(settings, pbx, self.store, on_change=on_change) for pbx in settings.ami.pbxes]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._consumers: list[asyncio.Task[None]] = []
+        self._stopped = asyncio.Event()
+
+    async def run(self) -> None:
+        if not self.links:
+            raise AmiError("no PBX configured (ami.pbxes is empty)")
+        self._consumers = [asyncio.create_task(link.run_consumer()) for link in self.links]
+        self._tasks = [asyncio.create_task(link.run_connection()) for link in self.links]
+        try:
+            await self._stopped.wait()
+        finally:
+            await self._shutdown()
+
+    async def stop(self) -> None:
+        """Stop reading, apply what is queued, flush everything, close the connections."""
+        self._stopped.set()
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        for link in self.links:
+            await link.stop()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks = []
+        for link in self.links:
+            link.queue.put_nowait(_Item("stop", utcnow()))
+        if self._consumers:
+            results = await asyncio.gather(*self._consumers, return_exceptions=True)
+            self._consumers = []
+            for result in results:
+                if isinstance(result, BaseException):
+                    log.error("AMI consumer ended with an error: %r", result)
