@@ -1,0 +1,239 @@
+"""Full-text search over transcripts: lemmatized, ranked, filtered, each hit pointing at its words.
+
+Queries and the index both hold dictionary forms (pymorphy3), so "пропуска" finds "пропуском".
+Every query word becomes an OR group of its possible lemmas (Russian and Ukrainian readings); the
+groups are ANDed. User text only ever reaches the database as bound parameters: for FTS5 each
+lemma is re-quoted as a string token, so no user input is parsed as FTS syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import column, table
+
+from hotline.models import Call, Recording, Transcript, TranscriptSegment, TranscriptWord
+from transcription.lemmas import lemma_forms, tokens
+
+QUERY_LANGUAGES = ("ru", "uk")
+MAX_TERMS = 12  # more words than this is a paste, not a query
+SNIPPET_WORDS_BEFORE = 6
+SNIPPET_WORDS_AFTER = 10
+# The FTS5 table of revision 0002 (SQLite); PostgreSQL searches an expression index instead.
+FTS = table("transcript_segment_fts", column("rowid"), column("lemmas"))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    call_id: int | None
+    recording_id: int
+    transcript_id: int
+    segment_id: int
+    speaker: str
+    start_s: float  # where the first matched word starts (seek the player here)
+    end_s: float  # where the last matched word of the segment ends
+    snippet: str
+    highlights: list[str]  # the matched words as spoken
+    score: float
+    started_at: datetime | None
+    queue: str | None
+    topic: str | None
+    agent: str | None
+    pbx: str | None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    hits: list[SearchHit]
+
+
+def query_terms(query: str) -> list[frozenset[str]]:
+    """Each query word as the set of lemmas it may stand for; duplicates dropped."""
+    terms: list[frozenset[str]] = []
+    for token in tokens(query)[:MAX_TERMS]:
+        forms = frozenset(form for lang in QUERY_LANGUAGES for form in lemma_forms(token, lang))
+        if forms not in terms:
+            terms.append(forms)
+    return terms
+
+
+def fts5_match(terms: list[frozenset[str]]) -> str:
+    """An FTS5 MATCH expression where every lemma is a quoted string (never an operator)."""
+    groups = []
+    for forms in terms:
+        quoted = " OR ".join('"' + form.replace('"', '""') + '"' for form in sorted(forms))
+        groups.append(f"({quoted})")
+    return " AND ".join(groups)
+
+
+def search(
+    session: Session,
+    *,
+    query: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    queue: str | None = None,
+    topic: str | None = None,
+    speaker: str | None = None,
+    agent: str | None = None,
+    pbx: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> SearchPage:
+    """Segments matching every word of `query`, best first, with filters on the call."""
+    terms = query_terms(query)
+    if not terms:
+        return SearchPage(total=0, hits=[])
+    limit = max(1, min(limit, 500))
+    offset = max(0, offset)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    matched, score = _postgres_match(terms) if postgres else _sqlite_match(terms)
+
+    started_at = func.coalesce(Call.started_at, Recording.created_at)
+    topic_col = func.coalesce(Transcript.topic, Call.ivr_topic)
+    pbx_col = func.coalesce(Recording.pbx, Call.pbx)
+    conditions: list[ColumnElement[bool]] = [matched]
+    if since is not None:
+        conditions.append(started_at >= since)
+    if until is not None:
+        conditions.append(started_at < until)
+    if queue is not None:
+        conditions.append(Call.queue == queue)
+    if topic is not None:
+        conditions.append(topic_col == topic)
+    if speaker is not None:
+        conditions.append(TranscriptSegment.speaker == speaker)
+    if agent is not None:
+        conditions.append(Call.agent == agent)
+    if pbx is not None:
+        conditions.append(pbx_col == pbx)
+
+    def joined(statement: Any) -> Any:
+        statement = statement.join(Transcript, Transcript.id == TranscriptSegment.transcript_id).join(
+            Recording, Recording.id == Transcript.recording_id
+        )
+        statement = statement.outerjoin(Call, Call.id == Recording.call_id)
+        if not postgres:
+            statement = statement.join(FTS, FTS.c.rowid == TranscriptSegment.id)
+        return statement.where(and_(*conditions))
+
+    total = session.scalar(joined(select(func.count()).select_from(TranscriptSegment))) or 0
+    if total == 0 or offset >= total:
+        return SearchPage(total=int(total), hits=[])
+    rows = session.execute(
+        joined(
+            select(
+                TranscriptSegment.id,
+                TranscriptSegment.speaker,
+                TranscriptSegment.start_s,
+                TranscriptSegment.end_s,
+                TranscriptSegment.text,
+                Transcript.id,
+                Transcript.language,
+                Recording.id,
+                Recording.call_id,
+                started_at,
+                Call.queue,
+                topic_col,
+                Call.agent,
+                pbx_col,
+                score.label("score"),
+            ).select_from(TranscriptSegment)
+        )
+        .order_by(text("score DESC"), TranscriptSegment.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    words = _words_of(session, [row[0] for row in rows])
+    wanted = frozenset().union(*terms)
+    hits = [_hit(row, words.get(row[0], []), wanted) for row in rows]
+    return SearchPage(total=int(total), hits=hits)
+
+
+def _sqlite_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    matched = text("transcript_segment_fts MATCH :fts_query").bindparams(
+        bindparam("fts_query", fts5_match(terms))
+    )
+    # bm25() is lower for better matches; negate so that higher is better on both engines.
+    score = -func.bm25(literal_column("transcript_segment_fts"))
+    return matched, score  # type: ignore[return-value]
+
+
+def _postgres_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    vector = func.to_tsvector(literal_column("'simple'::regconfig"), TranscriptSegment.lemmas)
+    groups = []
+    for index, forms in enumerate(terms):
+        alternatives = [
+            func.plainto_tsquery(
+                literal_column("'simple'::regconfig"), bindparam(f"term_{index}_{n}", form, unique=True)
+            )
+            for n, form in enumerate(sorted(forms))
+        ]
+        group: ColumnElement[Any] = alternatives[0]
+        for alternative in alternatives[1:]:
+            group = group.op("||")(alternative)
+        groups.append(group)
+    tsquery: ColumnElement[Any] = groups[0]
+    for group in groups[1:]:
+        tsquery = tsquery.op("&&")(group)
+    matched = vector.op("@@")(tsquery)
+    return matched, func.ts_rank(vector, tsquery)
+
+
+def _words_of(session: Session, segment_ids: list[int]) -> dict[int, list[tuple[str, float, float]]]:
+    found: dict[int, list[tuple[str, float, float]]] = {}
+    if not segment_ids:
+        return found
+    rows = session.execute(
+        select(TranscriptWord.segment_id, TranscriptWord.word, TranscriptWord.start_s, TranscriptWord.end_s)
+        .where(TranscriptWord.segment_id.in_(segment_ids))
+        .order_by(TranscriptWord.segment_id, TranscriptWord.start_s, TranscriptWord.id)
+    ).all()
+    for segment_id, word, start, end in rows:
+        found.setdefault(segment_id, []).append((word, start, end))
+    return found
+
+
+def _hit(row: Any, words: list[tuple[str, float, float]], wanted: frozenset[str]) -> SearchHit:
+    (segment_id, speaker, seg_start, seg_end, seg_text, transcript_id, language, recording_id, call_id,
+     started_at, queue, topic, agent, pbx, score) = row  # fmt: skip
+    if not words:  # segments without word timings (imported text): the segment is the offset
+        words = [(word, seg_start, seg_end) for word in seg_text.split()]
+    matched = [
+        index
+        for index, (word, _, _) in enumerate(words)
+        if any(form in wanted for token in tokens(word) for form in lemma_forms(token, language))
+    ]
+    if matched:
+        first, last = matched[0], matched[-1]
+        start_s, end_s = words[first][1], words[last][2]
+    else:
+        first, start_s, end_s = 0, seg_start, seg_end
+    lo = max(0, first - SNIPPET_WORDS_BEFORE)
+    hi = min(len(words), first + SNIPPET_WORDS_AFTER)
+    marked = {index for index in matched if lo <= index < hi}
+    snippet = " ".join(f"[{w[0]}]" if index in marked else w[0] for index, w in enumerate(words[lo:hi], lo))
+    snippet = ("… " if lo > 0 else "") + snippet + (" …" if hi < len(words) else "")
+    highlights = list(dict.fromkeys(words[index][0] for index in matched))
+    return SearchHit(
+        call_id=call_id,
+        recording_id=recording_id,
+        transcript_id=transcript_id,
+        segment_id=segment_id,
+        speaker=str(getattr(speaker, "value", speaker)),
+        start_s=float(start_s),
+        end_s=float(end_s),
+        snippet=snippet,
+        highlights=highlights,
+        score=float(score or 0.0),
+        started_at=started_at,
+        queue=queue,
+        topic=topic,
+        agent=agent,
+        pbx=pbx,
+    )
