@@ -1,8 +1,12 @@
-"""`hotline ami …` commands (filled by the ami_listener part)."""
+"""`hotline ami …` commands: listen to the configured PBXes, or replay a capture through the listener."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from hotline.context import cli_state
 
 ami_app = typer.Typer(
     help="AMI listener: live calls, queues and agents; capture replay.", no_args_is_help=True
@@ -11,3 +15,37 @@ ami_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(ami_app, name="ami")
+
+
+def _print(summaries: list[object]) -> None:
+    for summary in summaries:
+        typer.echo(
+            " ".join(f"{key}={value}" for key, value in vars(summary).items()),
+        )
+
+
+@ami_app.command("listen")
+def listen_command(ctx: typer.Context) -> None:
+    """Listen to every configured PBX until SIGTERM or Ctrl-C, then drain and flush."""
+    import asyncio
+
+    from ami_listener.runner import listen
+
+    settings = cli_state(ctx).settings()
+    _print(list(asyncio.run(listen(settings))))
+
+
+@ami_app.command("replay")
+def replay_command(
+    ctx: typer.Context,
+    capture: Path = typer.Argument(..., help="capture file X.ami (X.jsonl with the timing next to it)"),
+    speed: float = typer.Option(1.0, "--speed", min=0.0, help="1 = recorded timing, 0 = as fast as possible"),
+    pbx: str = typer.Option("lab", "--pbx", help="PBX name the records are stored under"),
+) -> None:
+    """Serve CAPTURE from a local fake Asterisk and run the real listener on it until it ends."""
+    import asyncio
+
+    from ami_listener.runner import replay
+
+    settings = cli_state(ctx).settings()
+    _print(list(asyncio.run(replay(settings, capture, speed=speed, pbx=pbx))))

@@ -74,7 +74,10 @@ class PbxLink:
         self._last_flush = 0.0
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
-        self.stream_ended = asyncio.Event()
+        self.disconnected = asyncio.Event()  # set while not connected
+        self.disconnected.set()
+        self.sessions_started = 0
+        self.sessions_ended = 0
 
     # ---------------------------------------------------------------- connection side
     async def run_connection(self) -> None:
@@ -98,6 +101,8 @@ class PbxLink:
                 if self.connected:
                     self.connected = False
                     self._enqueue(_Item("lost", utcnow()))
+                self.disconnected.set()
+                self.sessions_ended = self.sessions_started
             if self._stopping.is_set():
                 break
             if established:
@@ -129,6 +134,8 @@ class PbxLink:
         timeout = self.pbx.ping_timeout_s
         await connection.open(timeout)
         self.connected = True
+        self.disconnected.clear()
+        self.sessions_started += 1
         protocol = connection.protocol
         self.asterisk_version = getattr(protocol, "version", None)
         self._enqueue(_Item("connected", utcnow()))

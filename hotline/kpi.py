@@ -173,6 +173,8 @@ def compute_kpis(
     short = settings.ami.short_abandon_s
     groups: dict[tuple[str, str], _Totals] = defaultdict(_Totals)
     for row_pbx, row_queue, agent, topic, entered, outcome, wait_s, talk_s in session.execute(query):
+        if row_queue is None or entered is None:
+            continue  # excluded by the query; keeps the types honest
         if group_by == "queue":
             key = row_queue
         elif group_by == "agent":
