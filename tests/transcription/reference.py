@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.models import Call, CallOutcome, Recording, Speaker
+from tests.conftest import CAPTURES
 from transcription.audio import AudioMeta
 from transcription.engine import Decoded, Segment, Word
 from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript
-from tests.conftest import CAPTURES
 
 MANIFESTS = [
     CAPTURES / s / "recordings" / "manifest.json" for s in ("ivr_to_agent", "load", "split_recording")

@@ -86,7 +86,7 @@ def test_filters_narrow_the_hits(session_factory: sessionmaker[Session], calls: 
 def test_fts_syntax_in_user_text_is_just_words(
     session_factory: sessionmaker[Session], calls: list[ReferenceCall]
 ) -> None:
-    queries = ['"пропуск', "NEAR(пропуск", "пропуск*", "-пропуск", "lemmas:пропуск", "пропуск AND"]
+    queries = ['"пропуск', "(пропуск)", "^пропуск", "пропуск*", "-пропуск", "lemmas:пропуск", "пропуск AND"]
     with session_factory() as session:
         for query in queries:
             page = search(session, query=query)
