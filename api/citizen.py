@@ -109,6 +109,8 @@ def register_request(
                 session.add(request)
                 session.flush()
         except IntegrityError:
+            if find_request(session, request.number) is None:
+                raise  # not a number collision: a real constraint failure
             continue
         return request
     raise HotlineError("could not allocate a request number (too many concurrent registrations)")

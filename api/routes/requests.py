@@ -13,7 +13,7 @@ from api import citizen
 from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.wiring import wiring_of
 from hotline.db import transaction
-from hotline.models import CitizenRequest, RequestStatus, Role
+from hotline.models import Call, CitizenRequest, RequestStatus, Role
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["requests"])
@@ -57,6 +57,8 @@ def create_request(
 ) -> dict[str, Any]:
     wiring = wiring_of(request)
     with transaction(wiring.session_factory) as session:
+        if body.call_id is not None and session.get(Call, body.call_id) is None:
+            raise HTTPException(422, f"no call {body.call_id}")
         row = citizen.register_request(
             session, wiring.settings, created_by=user.username, **body.model_dump(exclude_none=True)
         )

@@ -109,3 +109,11 @@ def test_requests_page_in_both_languages(client: TestClient, users: Users, lang:
     detail = client.get(f"/requests/{number}?lang={lang}", headers=users.bearer(Role.ANALYST))
     assert detail.status_code == 200
     assert "Нет воды" in detail.text
+
+
+def test_a_request_for_an_unknown_call_is_422(client: TestClient, users: Users) -> None:
+    answer = client.post(
+        "/api/requests", json={"summary": "x", "call_id": 424242}, headers=users.bearer(Role.SUPERVISOR)
+    )
+    assert answer.status_code == 422
+    assert "424242" in answer.text
