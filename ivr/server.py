@@ -89,9 +89,11 @@ class AgiServer:
         store: IvrStore | None = None,
         clock: Callable[[], datetime] = utcnow,
         grace_s: float = 5.0,
+        cut_after_expiry_s: float = CUT_AFTER_EXPIRY_S,
     ) -> None:
         self.settings = settings
         self.grace_s = grace_s
+        self.cut_after_expiry_s = cut_after_expiry_s
         self.allowed = {normalize_host(host) for host in settings.agi.allowed_peers}
         store = store or IvrStore(
             session_factory, lookups_per_hour=settings.agi.status_lookups_per_hour, zone=settings.zone
@@ -194,7 +196,7 @@ class AgiServer:
         self.stats.expired += 1
         log.warning("IVR call from %s passed agi.call_timeout_s; ending it", call.peer)
         call.expired.set()
-        call.timers.append(loop.call_later(CUT_AFTER_EXPIRY_S, call.cut))
+        call.timers.append(loop.call_later(self.cut_after_expiry_s, call.cut))
 
     def _done(self, call: _Call, future: asyncio.Future[CallResult]) -> None:
         for timer in call.timers:
