@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 import warnings
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from api.users import create_user, issue_token
 from hotline import db
 from hotline.db import transaction
 from hotline.models import Role
-from hotline.settings import Settings
+from hotline.settings import DatabaseSettings, Settings
 from tests.conftest import demo_settings
 
 with warnings.catch_warnings():
@@ -50,28 +51,45 @@ def api_settings(
     )
 
 
+@dataclass
+class Template:
+    path: Path
+    tokens: dict[Role, str]
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """A migrated SQLite database with one user per role, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "hotline.db"
+    engine = db.make_engine(DatabaseSettings(url=f"sqlite:///{path}"))
+    db.upgrade(engine)
+    tokens = {}
+    with transaction(db.make_session_factory(engine)) as session:
+        for role in Role:
+            create_user(session, username=role.value, role=role, password=PASSWORD)
+            tokens[role] = issue_token(session, username=role.value, name="tests")
+    engine.dispose()
+    return Template(path, tokens)
+
+
 @pytest.fixture
-def settings(sqlite_url: str, tmp_path: Path) -> Settings:
+def settings(template: Template, tmp_path: Path) -> Settings:
     (tmp_path / "recordings").mkdir()
-    return api_settings(sqlite_url, tmp_path)
+    target = tmp_path / "hotline.db"
+    shutil.copyfile(template.path, target)
+    return api_settings(f"sqlite:///{target}", tmp_path)
 
 
 @pytest.fixture
 def factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
     engine = db.make_engine(settings.database)
-    db.upgrade(engine)
     yield db.make_session_factory(engine)
     engine.dispose()
 
 
 @pytest.fixture
-def users(factory: sessionmaker[Session]) -> Users:
-    tokens = {}
-    with transaction(factory) as session:
-        for role in Role:
-            create_user(session, username=role.value, role=role, password=PASSWORD)
-            tokens[role] = issue_token(session, username=role.value, name="tests")
-    return Users(tokens)
+def users(template: Template, factory: sessionmaker[Session]) -> Users:
+    return Users(template.tokens)
 
 
 @pytest.fixture

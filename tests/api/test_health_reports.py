@@ -18,9 +18,9 @@ from tests.api.conftest import TestClient, Users, api_settings
 
 
 def test_health_is_503_while_a_configured_pbx_is_down(
-    sqlite_url: str, tmp_path: Path, factory: sessionmaker[Session]
+    settings: Settings, tmp_path: Path, factory: sessionmaker[Session]
 ) -> None:
-    settings = api_settings(sqlite_url, tmp_path, ami={"pbxes": [{"name": "lab"}]})
+    settings = api_settings(settings.database.url, tmp_path, ami={"pbxes": [{"name": "lab"}]})
     with TestClient(create_app(settings, factory)) as client:
         down = client.get("/health")
         assert down.status_code == 503

@@ -34,10 +34,10 @@ def test_numbers_are_digits_by_local_day_and_unique(
 
 
 def test_default_answer_date_is_45_days_and_per_topic_setting_applies(
-    sqlite_url: str, tmp_path: Path, factory: sessionmaker[Session]
+    settings: Settings, tmp_path: Path, factory: sessionmaker[Session]
 ) -> None:
     settings = api_settings(
-        sqlite_url, tmp_path, request_answer_days_by_topic={"no-such-topic-in-catalogue": 10}
+        settings.database.url, tmp_path, request_answer_days_by_topic={"no-such-topic-in-catalogue": 10}
     )
     moment = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with transaction(factory) as session:
@@ -117,3 +117,23 @@ def test_a_request_for_an_unknown_call_is_422(client: TestClient, users: Users) 
     )
     assert answer.status_code == 422
     assert "424242" in answer.text
+
+
+def test_numbering_and_overdue_on_each_database(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    settings = api_settings(
+        str(session_factory.kw["bind"].url.render_as_string(hide_password=False)), tmp_path
+    )
+    long_ago = datetime(2026, 1, 5, 23, 30, tzinfo=UTC)  # 02:30 on Jan 6 in Moscow: the local day counts
+    with transaction(session_factory) as session:
+        numbers = [
+            citizen.register_request(session, settings, summary=str(i), now=long_ago).number for i in range(3)
+        ]
+    assert numbers == ["2601060001", "2601060002", "2601060003"]
+    with transaction(session_factory) as session:
+        late = citizen.overdue_requests(session, today=date(2026, 3, 1))
+        assert [row.number for row in late] == numbers
+        found = citizen.find_request(session, "2601060002")
+        assert found is not None
+        assert found.summary == "1"
