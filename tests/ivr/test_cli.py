@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from hotline.cli import app
 from ivr.catalogue import default_catalogue_path
-from ivr.peer import simulate_call
+from ivr.peer import PeerResult, simulate_call
 
 
 def test_catalogue_check_ok_and_precise_error(tmp_path: Path) -> None:
@@ -39,7 +39,23 @@ def _free_port() -> int:
         return port
 
 
-async def test_serve_answers_a_call_and_stops_on_sigterm(tmp_path: Path) -> None:
+async def _first_call(port: int) -> PeerResult:
+    for _ in range(100):
+        try:
+            return await simulate_call(
+                "127.0.0.1",
+                port,
+                caller_number="+79990000000",
+                caller_name="Тест",
+                uniqueid="1.1",
+                presses=["0"],
+            )
+        except ConnectionRefusedError:
+            await asyncio.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+def test_serve_answers_a_call_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")},
@@ -52,17 +68,7 @@ async def test_serve_answers_a_call_and_stops_on_sigterm(tmp_path: Path) -> None
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                result = await simulate_call(
-                    "127.0.0.1", port, caller_number="+79990000000", caller_name="Тест", uniqueid="1.1",
-                    presses=["0"],
-                )  # fmt: skip
-                break
-            except ConnectionRefusedError:
-                await asyncio.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+        result = asyncio.run(_first_call(port))
         assert result.variables["HOTLINE_QUEUE"] == "other"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
