@@ -39,6 +39,11 @@ class KeywordMatch:
     segment: int
 
 
+# The caller says why they call; the operator's words are largely scripted ("заявка зарегистрирована")
+# and would pull every call towards the same topics.
+SPEAKER_WEIGHT: Mapping[Speaker, float] = {Speaker.CALLER: 1.0, Speaker.MIXED: 1.0, Speaker.AGENT: 0.3}
+
+
 @dataclass(frozen=True)
 class TopicResult:
     scores: dict[str, float]  # topic -> share of keyword hits, 0..1
@@ -83,15 +88,34 @@ def find_phrases(
     return found
 
 
+def _longest(found: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
+    """A phrase inside a longer match is not a mention of its own.
+
+    "горячая вода" is one mention of water, not also one of "вода"; and "пропуск на автомобиль"
+    (car passes) is not also a mention of "пропуск" (passes): the more specific phrase wins.
+    """
+    kept: list[tuple[str, str, int, int]] = []
+    for item in sorted(found, key=lambda f: (-(f[3] - f[2]), f[2], f[0])):
+        topic, _, first, last = item
+        size = last - first
+        if any(k[2] <= first and last <= k[3] and (k[0] == topic or k[3] - k[2] > size) for k in kept):
+            continue
+        kept.append(item)
+    kept.sort(key=lambda f: (f[2], f[0]))
+    return kept
+
+
 def classify_topics(words: Sequence[SpokenWord], keywords: TopicKeywords, language: str) -> TopicResult:
     """Score every catalogue topic by its keyword hits; the primary topic has the most hits."""
     by_topic = {topic: list(langs.get(language, ())) for topic, langs in keywords.items()}
-    found = find_phrases(words, by_topic, language)
+    found = _longest(find_phrases(words, by_topic, language))
     hits = [
         KeywordMatch(topic, phrase, words[i].speaker, words[i].start_s, words[j].end_s, words[i].segment)
         for topic, phrase, i, j in found
     ]
-    counts = Counter(hit.topic for hit in hits)
+    counts: Counter[str] = Counter()
+    for hit in hits:
+        counts[hit.topic] += SPEAKER_WEIGHT.get(hit.speaker, 1.0)
     total = sum(counts.values())
     scores = {topic: counts[topic] / total for topic in keywords if counts[topic]} if total else {}
     # Ties go to the topic listed first in the catalogue, so the result does not depend on hashing.
@@ -193,31 +217,35 @@ def topic_shares(calls: Iterable[CallTopic]) -> list[ShareRow]:
 class Trend:
     term: str
     calls: int  # calls that day mentioning the term
-    baseline_per_day: float  # average calls per day over the previous window
-    lift: float  # (calls + 1) / (baseline + 1): how many times more than usual
+    baseline_per_day: float  # average calls per day mentioning it over the previous window
+    lift: float  # how many times more often than usual a call mentions it (share of calls, smoothed)
 
 
 def trending_terms(
     today: Counter[str],
+    today_calls: int,
     previous_days: Sequence[Counter[str]],
+    previous_calls: int,
     *,
     limit: int = 20,
     min_calls: int = 2,
 ) -> list[Trend]:
-    """Terms mentioned in more calls today than their daily average over the previous days.
+    """Terms mentioned in a larger share of today's calls than of the previous days' calls.
 
-    Counts are calls per term (a term said ten times in one call counts once). The +1 smoothing
-    keeps a term seen once from topping the list.
+    Counts are calls per term (said ten times in one call counts once). Shares, not counts, so
+    a busy day does not make every word trend; +1/+2 smoothing keeps rare terms from dominating.
     """
     window = max(1, len(previous_days))
     rows = []
     for term, calls in today.items():
         if calls < min_calls:
             continue
-        baseline = sum(day.get(term, 0) for day in previous_days) / window
-        lift = (calls + 1) / (baseline + 1)
-        if lift > 1.0:
-            rows.append(Trend(term, calls, round(baseline, 2), round(lift, 2)))
+        before = sum(day.get(term, 0) for day in previous_days)
+        share_today = (calls + 1) / (today_calls + 2)
+        share_before = (before + 1) / (previous_calls + 2)
+        lift = share_today / share_before
+        if lift > 1.5:
+            rows.append(Trend(term, calls, round(before / window, 2), round(lift, 2)))
     rows.sort(key=lambda t: (-t.lift, -t.calls, t.term))
     return rows[:limit]
 
