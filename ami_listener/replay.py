@@ -16,6 +16,7 @@ running meanwhile, and nothing it said is lost). `next_parts` are served to late
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import logging
@@ -325,6 +326,7 @@ class ReplayServer:
         self._server: asyncio.Server | None = None
         self._done = asyncio.Event()
         self._busy = asyncio.Lock()
+        self._eof_sent = False
         span = (
             self.parts[0].messages[-1].wall - self.parts[0].messages[0].wall if self.parts[0].messages else 0
         )
@@ -352,15 +354,19 @@ class ReplayServer:
             return
         async with self._busy:
             self.connections += 1
+            log.debug("replay connection %d part %d index %d", self.connections, self._part, self._index)
             try:
                 await self._session(reader, writer)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                log.debug("replay connection ended: %r", exc)
+            except Exception:
+                log.exception("replay session failed")
             finally:
                 writer.close()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         part = self.parts[self._part]
+        self._eof_sent = False
         writer.write(part.banner)
         login = parse_frame(await reader.readuntil(b"\r\n\r\n"))
         action_id = login.get("ActionID", "")
@@ -379,10 +385,17 @@ class ReplayServer:
         actions = asyncio.create_task(self._answer_actions(reader, writer))
         try:
             finished = await self._play(writer)
+            if finished:
+                # Half-close like a PBX hanging up on us, but keep reading until the client closes:
+                # closing at once would reset the socket when the client writes, and drop unread data.
+                await writer.drain()
+                writer.write_eof()
+                self._eof_sent = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(actions), 5.0)
         finally:
             actions.cancel()
         if finished:
-            await writer.drain()
             if self._part + 1 < len(self.parts):
                 self._part += 1
                 self._index = 0
@@ -503,6 +516,8 @@ class ReplayServer:
             data = b"".join(frames)
             if not self.timestamps:
                 data = re.sub(rb"Timestamp: [^\r]*\r\n", b"", data)
+            if writer.transport.is_closing() or self._eof_sent:
+                continue  # the stream is over; the client's late actions go unanswered, like a PBX gone
             writer.write(data)
 
     def _now(self) -> float:

@@ -110,7 +110,7 @@ class Store:
                     Call.pbx == pbx, Call.linkedid.in_(ordered[start : start + CHUNK])
                 )
             )
-            ids.update(dict(rows.tuples().all()))
+            ids.update(dict(rows))
         return ids
 
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:

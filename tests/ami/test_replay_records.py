@@ -1,0 +1,114 @@
+"""Captures replayed over TCP through the production listener; records checked against queue_log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.models import AgentPeriod, AgentPeriodKind, Call, CallOutcome, Pbx, QueueEntry
+from tests.ami.support import (
+    capture_linkedids,
+    capture_path,
+    lab_settings,
+    queue_log_facts,
+    replay_capture,
+)
+from tests.conftest import CAPTURES
+
+
+def _check_against_queue_log(name: str, session_factory: sessionmaker[Session]) -> None:
+    facts = queue_log_facts(CAPTURES / name / f"{name}.queue_log")
+    with session_factory() as session:
+        calls = session.scalars(select(Call)).all()
+        entries = session.scalars(select(QueueEntry)).all()
+    # One record per call the capture shows, none left open.
+    assert sorted(c.linkedid for c in calls) == sorted(capture_linkedids(capture_path(name)))
+    assert all(c.ended_at is not None for c in calls)
+    assert not [c for c in calls if c.outcome is CallOutcome.IN_PROGRESS]
+    # Per queue: offered, answered, abandoned as Asterisk logged them.
+    assert Counter(e.queue for e in entries) == facts.entered
+    assert Counter(e.queue for e in entries if e.outcome is CallOutcome.ANSWERED) == facts.answered
+    assert Counter(e.queue for e in entries if e.outcome is CallOutcome.ABANDONED) == facts.abandoned
+    assert Counter(c.queue for c in calls if c.outcome is CallOutcome.ANSWERED) == facts.answered
+    # Per caller: wait, talk and agent within a second of queue_log.
+    by_uniqueid = {e.uniqueid: e for e in entries}
+    for uniqueid, wait in facts.wait.items():
+        assert by_uniqueid[uniqueid].wait_s == pytest.approx(wait, abs=1.0), uniqueid
+    for uniqueid, talk in facts.talk.items():
+        assert by_uniqueid[uniqueid].talk_s == pytest.approx(talk, abs=1.0), uniqueid
+    for uniqueid, agent in facts.agent.items():
+        assert by_uniqueid[uniqueid].agent == agent
+    # Calls that never reached a queue are IVR-only.
+    queued_calls = {e.call_id for e in entries}
+    assert {c.outcome for c in calls if c.id not in queued_calls} <= {CallOutcome.IVR_ONLY}
+
+
+@pytest.mark.parametrize("name", ["ivr_to_agent", "abandon"])
+async def test_small_captures_give_exact_records(
+    name: str, db_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    result = await replay_capture(capture_path(name), lab_settings(db_url, tmp_path), session_factory)
+    _check_against_queue_log(name, session_factory)
+    assert result.service.links[0].processor.parse_errors_total == 0
+
+
+@pytest.mark.parametrize("name", ["resync", "split_recording"])
+async def test_more_captures_give_exact_records(
+    name: str, sqlite_engine: object, tmp_path: Path
+) -> None:
+    from hotline import db
+
+    factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
+    await replay_capture(capture_path(name), lab_settings(str(sqlite_engine.url), tmp_path), factory)  # type: ignore[attr-defined]
+    _check_against_queue_log(name, factory)
+
+
+@pytest.mark.slow
+async def test_load_capture_matches_queue_log(
+    db_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    result = await replay_capture(capture_path("load"), lab_settings(db_url, tmp_path), session_factory)
+    _check_against_queue_log("load", session_factory)
+    link = result.service.links[0]
+    with session_factory() as session:
+        pbx = session.scalars(select(Pbx)).one()
+        recordings = [c.recording_file for c in session.scalars(select(Call)) if c.recording_file]
+        talks = session.scalars(select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.TALK)).all()
+    assert pbx.name == "lab"
+    assert pbx.events_total == link.processor.events_total > 26000
+    assert pbx.parse_errors_total == 0
+    assert not pbx.connected  # the stream ended
+    # Recording paths are resolved into our recordings folder, one per MixMonitor call.
+    facts = queue_log_facts(CAPTURES / "load" / "load.queue_log")
+    assert len(recordings) == sum(facts.entered.values())
+    assert all(Path(r).parent == (tmp_path / "recordings").resolve() for r in recordings)
+    assert len(talks) == sum(facts.answered.values())
+    assert all(t.ended_at is not None for t in talks)
+
+
+async def test_member_ops_pause_reasons_become_periods(sqlite_engine: object, tmp_path: Path) -> None:
+    from hotline import db
+
+    factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
+    result = await replay_capture(
+        capture_path("member_ops"), lab_settings(str(sqlite_engine.url), tmp_path), factory  # type: ignore[attr-defined]
+    )
+    with factory() as session:
+        pauses = session.scalars(
+            select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.PAUSED).order_by(AgentPeriod.started_at)
+        ).all()
+        logins = session.scalars(select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.LOGGED_IN)).all()
+    facts = queue_log_facts(CAPTURES / "member_ops" / "member_ops.queue_log")
+    # Every pause reason Asterisk logged shows up as a closed pause period of that agent and queue.
+    for queue, agent, reason in facts.pauses:
+        assert any(p.queue == queue and p.agent_name == agent and p.reason == reason for p in pauses)
+    assert all(p.ended_at is not None for p in pauses if p.reason != "Вход в систему")
+    # Дмитрий Волков was added to and removed from both queues: two closed login periods.
+    volkov = [p for p in logins if p.agent_name == "Дмитрий Волков"]
+    assert sorted(p.queue for p in volkov) == ["passes", "utilities"]
+    assert all(p.ended_at is not None for p in volkov)
+    assert result.service.links[0].processor.parse_errors_total == 0
