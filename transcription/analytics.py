@@ -113,7 +113,7 @@ def classify_topics(words: Sequence[SpokenWord], keywords: TopicKeywords, langua
         KeywordMatch(topic, phrase, words[i].speaker, words[i].start_s, words[j].end_s, words[i].segment)
         for topic, phrase, i, j in found
     ]
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = defaultdict(float)
     for hit in hits:
         counts[hit.topic] += SPEAKER_WEIGHT.get(hit.speaker, 1.0)
     total = sum(counts.values())
