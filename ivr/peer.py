@@ -162,13 +162,15 @@ async def simulate_call(
     args: tuple[str, ...] = (),
     faults: Mapping[str, Fault] | None = None,
     timeout_s: float = 30.0,
+    media_s: float = 0.0,
 ) -> PeerResult:
     """Place one FastAGI session against host:port.
 
     `presses`: the keys typed at each GET DATA in turn ("" = silence until the timeout; "123#" =
     a number ended with #). `hangup_after`: the caller hangs up during the first blocking command
     after this many answered commands. `faults`: commands the PBX answers with 510, 520 or, for
-    STREAM FILE, "missing" (the sound file does not exist).
+    STREAM FILE, "missing" (the sound file does not exist). `media_s`: how long each blocking
+    command (a prompt playing, waiting for keys) takes before its reply, as on a real channel.
     """
     vocab = vocabulary()
     caller = _Caller(vocab, presses, hangup_after, faults or {})
@@ -198,6 +200,8 @@ async def simulate_call(
                 command = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 result.commands.append(command)
                 lines, hangup_follows = caller.reply(command)
+                if media_s and command.startswith(_BLOCKING):
+                    await asyncio.sleep(media_s)
                 writer.write("".join(line + "\n" for line in lines).encode())
                 await writer.drain()
                 if hangup_follows:
