@@ -6,7 +6,7 @@ Goal: p99 < 20 ms with 300 simultaneous calls.
 
     python bench/ivr_load.py                      # in-process server, SQLite in a temp folder
     python bench/ivr_load.py --media-s 0 --ramp-s 0   # saturation: commands back to back
-    python bench/ivr_load.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/ivr_bench  # an empty database
+    python bench/ivr_load.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/ivr_bench  # empty db
     python bench/ivr_load.py --target 127.0.0.1:4573   # a running `hotline ivr serve`
 """
 
