@@ -97,7 +97,7 @@ def run_pending(
         ).all()
     for language in languages:
         model_path(config, language)  # fail before claiming anything
-    analysis = Analysis(keywords=catalogue_keywords(settings.agi.catalogue_path), lexicon=default_lexicon())
+    analysis = load_analysis(settings)
     summary = RunSummary()
     started = time.perf_counter()
     with _Progress(session_factory, enabled=progress) as bar:
@@ -108,6 +108,32 @@ def run_pending(
             _run_pool(session_factory, config, workers, on_result, stop)
     summary.wall_s = time.perf_counter() - started
     return summary
+
+
+def run_job(
+    settings: Settings, session_factory: sessionmaker[Session], job_id: int, analysis: Analysis
+) -> str:
+    """Claim and transcribe one named job in this process (a Celery task); returns its new state.
+
+    A job another worker already took, or one already done, is left alone ("skipped").
+    """
+    with transaction(session_factory) as session:
+        job = jobs.claim_job(session, job_id)
+    if job is None:
+        return "skipped"
+    if _models is None:
+        _init_worker(settings.transcription)
+    try:
+        outcome: DecodeResult | BaseException = decode_job(job)
+    except Exception as exc:
+        outcome = exc
+    summary = RunSummary()
+    _writer(session_factory, analysis, settings.transcription, summary, lambda _audio_s: None)(job, outcome)
+    return "done" if summary.done else "failed" if summary.failed else "queued"
+
+
+def load_analysis(settings: Settings) -> Analysis:
+    return Analysis(keywords=catalogue_keywords(settings.agi.catalogue_path), lexicon=default_lexicon())
 
 
 ResultHandler = Callable[[jobs.ClaimedJob, DecodeResult | BaseException], None]
