@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Forbidden, NotAuthenticated, make_signer
+from api.auth import Forbidden, NotAuthenticated, PrincipalCache, make_signer
 from api.live_hub import LiveHub
 from api.ratelimit import LoginLimiter
 from api.wiring import Wiring
@@ -31,8 +31,13 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     *,
     hub: LiveHub | None = None,
+    auth_cache_s: float = 5.0,
 ) -> FastAPI:
-    """The whole API of one process. The live watcher runs while the app's lifespan runs."""
+    """The whole API of one process. The live watcher runs while the app's lifespan runs.
+
+    `auth_cache_s`: how long a token or session is trusted without asking the database again (so a
+    disabled user or revoked token stops working within that time).
+    """
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database))
     engine = session_factory.kw["bind"]
@@ -44,6 +49,7 @@ def create_app(
         limiter=LoginLimiter(settings.api.login_attempts_per_minute),
         templates=Jinja2Templates(directory=PACKAGE / "templates"),
         signer=make_signer(settings.api.session_secret.get_secret_value()),
+        principals=PrincipalCache(auth_cache_s),
     )
 
     @asynccontextmanager

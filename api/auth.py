@@ -7,9 +7,11 @@ Bearer requests need none because a browser never attaches them on its own.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,11 +83,64 @@ def end_session(response: Response, wiring: Wiring) -> None:
     )
 
 
+class PrincipalCache:
+    """Who a token or session cookie belonged to a moment ago, so hot routes skip the database.
+
+    Entries live `ttl_s` seconds: disabling a user or revoking a token takes effect within that time
+    in every API process (the CLI may run elsewhere, so there is nothing to invalidate directly).
+    """
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+
+    def get(self, key: str) -> tuple[bool, Principal | None]:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return False, None
+        return True, entry[1]
+
+    def put(self, key: str, principal: Principal | None) -> None:
+        if self.ttl_s <= 0 or principal is None:
+            return  # failures are never cached: a fresh login or token works at once
+        if len(self._entries) >= self.max_entries:
+            now = time.monotonic()
+            self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+        self._entries[key] = (time.monotonic() + self.ttl_s, principal)
+
+
+def _credential_key(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return "t:" + hashlib.sha256(credentials.strip().encode()).hexdigest()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return "c:" + hashlib.sha256(cookie.encode()).hexdigest() if cookie else None
+
+
+async def authenticate_async(request: Request) -> Principal | None:
+    """`authenticate` with the per-process cache in front; the database is only asked on a miss."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    key = _credential_key(request)
+    if key is None:
+        request.state.principal = None
+        return None
+    cache = wiring_of(request).principals
+    hit, principal = cache.get(key)
+    if not hit:
+        principal = await asyncio.to_thread(authenticate, request)
+        cache.put(key, principal)
+    request.state.principal = principal
+    return principal
+
+
 def authenticate(request: Request) -> Principal | None:
-    """The caller of this request, or None. Runs in a worker thread (sync DB access)."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    """The caller of this request, or None. Sync database access: call it from a worker thread."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
     wiring = wiring_of(request)
     principal: Principal | None = None
     header = request.headers.get("authorization", "")
@@ -125,8 +180,8 @@ def require(*roles: Role) -> Any:
     """Dependency: the current user, who must have one of `roles`."""
     allowed = frozenset(roles)
 
-    def current_user(request: Request) -> Principal:
-        principal = authenticate(request)
+    async def current_user(request: Request) -> Principal:
+        principal = await authenticate_async(request)
         if principal is None:
             raise NotAuthenticated()
         if principal.role not in allowed:

@@ -1,7 +1,8 @@
 """One watcher per API process: follows the published live views and fans changes out to viewers.
 
-Viewers never query the database: the hub polls the tiny (pbx, seq) table every `interval_s`, reads the
-views only when a seq moved, encodes each change once and hands the same bytes to every subscriber.
+Viewers never query the database: the hub polls the tiny (pbx, seq) table every `interval_s` (0.1 s),
+reads the views only when a seq moved, encodes each change once and hands the same bytes to every
+subscriber; it also sends the keep-alive comment, so a viewer's stream only ever waits on its queue.
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
 """
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 REDIS_CHANNEL = "hotline:live"
 SUBSCRIBER_BACKLOG = 32
+KEEPALIVE_S = 15.0
+KEEPALIVE = b": keep-alive\n\n"
 
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 
@@ -50,7 +53,7 @@ class LiveHub:
         session_factory: sessionmaker[Session],
         settings: Settings,
         *,
-        interval_s: float = 0.2,
+        interval_s: float = 0.1,
         kpi_every_s: float = 10.0,
         kpi_source: KpiSource | None = today_kpis_per_queue,
     ) -> None:
@@ -68,6 +71,7 @@ class LiveHub:
         self.poll_errors = 0
         self._subscribers: set[asyncio.Queue[bytes]] = set()
         self._wake = asyncio.Event()
+        self._snapshot_json: bytes | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -100,11 +104,19 @@ class LiveHub:
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "at": utcnow().isoformat(),
+            "at": (self.last_poll_ok or utcnow()).isoformat(),
             "views": [self.views[name] for name in sorted(self.views)],
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
         }
+
+    def snapshot_json(self) -> bytes:
+        """The snapshot encoded once per change (GET /api/live serves these bytes to every caller)."""
+        if self._snapshot_json is None:
+            self._snapshot_json = json.dumps(
+                self.snapshot(), ensure_ascii=False, separators=(",", ":")
+            ).encode()
+        return self._snapshot_json
 
     def _broadcast(self, message: bytes) -> None:
         for queue in self._subscribers:
@@ -123,6 +135,8 @@ class LiveHub:
             self.poll_errors += 1
             log.exception("live poll failed", extra={"errors": self.poll_errors})
             return False
+        if changed:
+            self._snapshot_json = None
         for view in changed:
             self._broadcast(sse("view", view))
         if self._kpi_source is not None and (
@@ -156,13 +170,16 @@ class LiveHub:
         except ImportError:
             self._kpi_source = None  # the KPI module is not installed in this build
             self.kpi_error = "kpi module not available"
+            self._snapshot_json = None
             return
         except Exception as exc:
             log.exception("today's KPIs failed")
             self.kpi_error = type(exc).__name__
+            self._snapshot_json = None
             return
         if kpis != self.kpis:
             self.kpis = kpis
+            self._snapshot_json = None
             self._broadcast(sse("kpis", kpis))
 
     def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
@@ -170,11 +187,17 @@ class LiveHub:
             return source(session, self._settings)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_keepalive = loop.time() + KEEPALIVE_S
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
             self._wake.clear()
             await self.poll_once()
+            if loop.time() >= next_keepalive:
+                # Proxies drop silent connections; one timer here instead of one per viewer.
+                self._broadcast(KEEPALIVE)
+                next_keepalive = loop.time() + KEEPALIVE_S
 
     async def _redis_wakeups(self) -> None:
         from redis.asyncio import Redis

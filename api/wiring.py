@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from fastapi.templating import Jinja2Templates
     from itsdangerous import URLSafeTimedSerializer
 
+    from api.auth import PrincipalCache
     from api.live_hub import LiveHub
     from api.ratelimit import LoginLimiter
 
@@ -28,6 +29,7 @@ class Wiring:
     limiter: LoginLimiter
     templates: Jinja2Templates
     signer: URLSafeTimedSerializer
+    principals: PrincipalCache
 
 
 def wiring_of(connection: HTTPConnection) -> Wiring:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -17,7 +15,6 @@ from hotline.models import Role
 
 router = APIRouter(tags=["live"])
 LIVE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-HEARTBEAT_S = 15.0
 
 
 @router.get(
@@ -27,8 +24,7 @@ HEARTBEAT_S = 15.0
 )
 async def live(*, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]) -> Response:
     # Served from the process's hub memory: no query per viewer.
-    body = json.dumps(wiring_of(request).hub.snapshot(), ensure_ascii=False, separators=(",", ":"))
-    return Response(body, media_type="application/json")
+    return Response(wiring_of(request).hub.snapshot_json(), media_type="application/json")
 
 
 @router.get(
@@ -47,10 +43,7 @@ async def live_stream(
         try:
             yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot())
             while True:
-                try:
-                    yield await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
+                yield await queue.get()
         finally:
             hub.unsubscribe(queue)
 

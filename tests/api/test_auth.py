@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -93,20 +94,24 @@ def test_a_tampered_cookie_is_no_session(client: TestClient, users: Users) -> No
     assert client.get("/api/me").status_code == 401
 
 
-def test_tokens_are_stored_hashed_and_die_with_the_user(
-    client: TestClient, users: Users, factory: sessionmaker[Session]
+def test_tokens_are_stored_hashed_and_die_with_the_user_within_the_cache_time(
+    settings: Settings, users: Users, factory: sessionmaker[Session]
 ) -> None:
+    from api.app import create_app
+
     token = users.tokens[Role.ANALYST]
-    assert client.get("/api/me", headers=users.bearer(Role.ANALYST)).json()["role"] == "analyst"
-    login(client, "analyst")
     with factory() as session:
         hashes = session.scalars(select(ApiToken.token_hash)).all()
     assert token not in hashes
     assert all(len(h) == 64 for h in hashes)
-    with transaction(factory) as session:
-        disable_user(session, username="analyst")
-    assert client.get("/api/me", headers=users.bearer(Role.ANALYST)).status_code == 401
-    assert client.get("/api/me").status_code == 401  # the cookie session too
+    with TestClient(create_app(settings, factory, auth_cache_s=0.3)) as client:
+        assert client.get("/api/me", headers=users.bearer(Role.ANALYST)).json()["role"] == "analyst"
+        login(client, "analyst")
+        with transaction(factory) as session:
+            disable_user(session, username="analyst")
+        time.sleep(0.35)
+        assert client.get("/api/me", headers=users.bearer(Role.ANALYST)).status_code == 401
+        assert client.get("/api/me").status_code == 401  # the cookie session too
 
 
 def test_users_cli_add_token_disable_list(
