@@ -146,6 +146,8 @@ class Options(_Model):
     status_attempts: int = Field(default=3, ge=1, le=10)
     operator_topic: StrictStr = "operator"
     callback_topic_digit: MenuKey = "2"
+    # Offer a callback before queueing when at least this many callers already wait (None = never).
+    callback_when_waiting: int | None = Field(default=5, ge=1)
 
 
 class Catalogue(_Model):
@@ -262,7 +264,8 @@ def _cross_check(cat: Catalogue) -> Iterator[tuple[Loc, str]]:
         yield ("options", "operator_topic"), f"no topic {cat.options.operator_topic!r}"
     elif cat.operator.queue is None:
         yield ("options", "operator_topic"), "the operator topic needs a queue"
-    for name in REQUIRED_PROMPTS:
+    required = [*REQUIRED_PROMPTS, *(["queue_long"] if cat.options.callback_when_waiting else [])]
+    for name in required:
         if name not in cat.prompts:
             yield ("prompts",), f"missing prompt {name!r}"
     for name, texts in cat.prompts.items():

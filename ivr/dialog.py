@@ -2,8 +2,8 @@
 
 `Dialog.start()` and `Dialog.feed(event)` return the steps the adapter must carry out, in order.
 Every batch ends with exactly one step that waits for something (`Collect`, `LookupStatus`,
-`CreateCallback`) or with `Finish`. Sockets, the clock and the database stay outside: the adapter
-executes the steps and feeds back what happened, so every path is testable without a PBX.
+`CreateCallback`, `CheckQueue`) or with `Finish`. Sockets, the clock and the database stay
+outside: the adapter executes the steps and feeds back what happened, so every path is testable without a PBX.
 """
 
 from __future__ import annotations
@@ -69,6 +69,13 @@ class CreateCallback:
 
 
 @dataclass(frozen=True)
+class CheckQueue:
+    """How many callers wait in `queue` now? Answer with QueueLoad."""
+
+    queue: str
+
+
+@dataclass(frozen=True)
 class Finish:
     """The dialog is over. `queue` set = hand the call to that queue (the dialplan does Queue())."""
 
@@ -78,7 +85,9 @@ class Finish:
     lang: str
 
 
-Step = Play | Collect | SayDigits | SayDate | SetLanguage | LookupStatus | CreateCallback | Finish
+Step = (
+    Play | Collect | SayDigits | SayDate | SetLanguage | LookupStatus | CreateCallback | CheckQueue | Finish
+)
 
 
 # ---------------------------------------------------------------------------- events (input)
@@ -125,7 +134,22 @@ class CallbackCreated:
     callback_id: int
 
 
-Event = Digits | NoInput | Hangup | Expired | StatusFound | StatusNotFound | RateLimited | CallbackCreated
+@dataclass(frozen=True)
+class QueueLoad:
+    waiting: int | None  # None = unknown (no live view): queue as usual
+
+
+Event = (
+    Digits
+    | NoInput
+    | Hangup
+    | Expired
+    | StatusFound
+    | StatusNotFound
+    | RateLimited
+    | CallbackCreated
+    | QueueLoad
+)
 
 
 class Mode(enum.Enum):
@@ -135,6 +159,8 @@ class Mode(enum.Enum):
     FAQ_AFTER = "faq_after"
     AFTER_HOURS = "after_hours"
     CALLBACK_WAIT = "callback_wait"
+    QUEUE_CHECK = "queue_check"
+    QUEUE_OFFER = "queue_offer"
     STATUS_LATEST = "status_latest"
     STATUS_ENTER = "status_enter"
     STATUS_WAIT = "status_wait"
@@ -190,6 +216,7 @@ class Dialog:
         self._status_failures = 0
         self._heard_answer = False
         self._told_status = False
+        self._register = False
 
     # ------------------------------------------------------------------ public
     @property
@@ -209,7 +236,7 @@ class Dialog:
         if isinstance(event, Hangup | Expired):
             return self._end_abruptly(event)
         if isinstance(event, Digits | NoInput):
-            if self.mode in (Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST):
+            if self.mode in (Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST, Mode.QUEUE_CHECK):
                 raise RuntimeError(f"{self.mode.value}: waiting for a lookup result, got {event!r}")
             if isinstance(event, Digits) and event.keys:
                 return self._keys(event.keys)
@@ -217,6 +244,8 @@ class Dialog:
             return self._no_input()
         if isinstance(event, CallbackCreated):
             return self._callback_created(event)
+        if isinstance(event, QueueLoad):
+            return self._queue_load(event)
         return self._status_result(event)
 
     # ------------------------------------------------------------------ helpers
@@ -291,6 +320,8 @@ class Dialog:
             ]
         if mode is Mode.STATUS_AFTER:
             return [self._collect("status_other")]
+        if mode is Mode.QUEUE_OFFER:
+            return [self._collect("queue_long")]
         raise RuntimeError(f"no prompt to repeat in mode {mode.value}")
 
     def _no_input(self) -> list[Step]:
@@ -301,6 +332,8 @@ class Dialog:
             return self._goodbye(IvrOutcome.STATUS_TOLD, self._topic)
         if self.mode is Mode.AFTER_HOURS:
             return self._goodbye(IvrOutcome.AFTER_HOURS, self._topic)
+        if self.mode is Mode.QUEUE_OFFER and self._topic is not None:
+            return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, self._topic)]
         if self.mode is Mode.FAQ and self._topic is not None and self._topic.queue is not None:
             return self._queue(self._topic, announce=False)
         return self._retry("no_input")
@@ -343,6 +376,8 @@ class Dialog:
             return self._after_hours_key(key)
         if self.mode is Mode.STATUS_AFTER:
             return self._status_after_key(key)
+        if self.mode is Mode.QUEUE_OFFER:
+            return self._queue_offer_key(key)
         raise RuntimeError(f"keys in mode {self.mode.value}")
 
     def _enter_menu(self, menu_id: str) -> list[Step]:
@@ -401,7 +436,29 @@ class Dialog:
         plays: list[Step] = [self._play(f"topic_{topic.id}")] if announce else []
         if topic.queue is None:  # an FAQ-only topic: nobody to talk to here
             return [*plays, *self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")]
+        self._topic = topic
+        if self.caller_number is not None and self.catalogue.options.callback_when_waiting is not None:
+            self._set_mode(Mode.QUEUE_CHECK, f"queue:{topic.queue}")
+            return [*plays, CheckQueue(topic.queue)]
         return [*plays, self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+
+    def _queue_load(self, event: QueueLoad) -> list[Step]:
+        topic = self._topic
+        if self.mode is not Mode.QUEUE_CHECK or topic is None:
+            raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
+        threshold = self.catalogue.options.callback_when_waiting
+        if event.waiting is None or threshold is None or event.waiting < threshold:
+            return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+        self._set_mode(Mode.QUEUE_OFFER, f"queue_long:{topic.queue}")
+        return self._ask()
+
+    def _queue_offer_key(self, key: str) -> list[Step]:
+        topic = self._topic
+        assert topic is not None
+        if key == self.catalogue.options.callback_topic_digit:
+            return self._offer_callback(topic, register=False)
+        # Any other key: the caller prefers to wait; no reason to make them listen again.
+        return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
 
     def _faq_key(self, key: str) -> list[Step]:
         topic = self._topic
@@ -445,6 +502,7 @@ class Dialog:
     def _offer_callback(self, topic: Topic | None, *, register: bool) -> list[Step]:
         if self.caller_number is None:
             return [self._play("no_caller_id"), *self._goodbye(IvrOutcome.AFTER_HOURS, topic)]
+        self._register = register
         self._set_mode(Mode.CALLBACK_WAIT, f"callback:{topic.id if topic else ''}")
         return [CreateCallback(topic.id if topic else None, register)]
 
@@ -452,9 +510,8 @@ class Dialog:
         if self.mode is not Mode.CALLBACK_WAIT:
             raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
         self.record.callback_id = event.callback_id
-        register = self._topic is not None and self._topic.after_hours.register_request
         return [
-            self._play("register_done" if register else "callback_done"),
+            self._play("register_done" if self._register else "callback_done"),
             SayDigits(str(event.callback_id)),
             *self._goodbye(IvrOutcome.CALLBACK, self._topic),
         ]

@@ -19,6 +19,7 @@ from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
 from ivr.catalogue import Catalogue
 from ivr.dialog import (
     CallbackCreated,
+    CheckQueue,
     Collect,
     CreateCallback,
     Dialog,
@@ -30,6 +31,7 @@ from ivr.dialog import (
     LookupStatus,
     NoInput,
     Play,
+    QueueLoad,
     SayDate,
     SayDigits,
     SetLanguage,
@@ -174,6 +176,12 @@ class CallHandler:
             return Digits(keys) if keys else NoInput()
         if isinstance(step, LookupStatus):
             return self.store.lookup_status(call.caller_number, step.number, self.clock())
+        if isinstance(step, CheckQueue):
+            try:
+                return QueueLoad(self.store.queue_waiting(call.pbx, step.queue, self.clock()))
+            except Exception:  # the live view is a nicety; never keep a caller from the queue over it
+                log.exception("cannot read the live queue view", extra={"queue": step.queue})
+                return QueueLoad(None)
         if isinstance(step, CreateCallback):
             callback_id = self.store.create_callback(
                 call,

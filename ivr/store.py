@@ -6,6 +6,7 @@ one short transaction when it starts, one when it ends, and one per lookup or ca
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
+from hotline.live import LiveView
 from hotline.models import (
     CallbackRequest,
     CallbackStatus,
     CallerPreference,
     CitizenRequest,
     IvrVisit,
+    LiveSnapshot,
     StatusLookup,
 )
 from ivr.dialog import RateLimited, StatusFound, StatusNotFound, VisitRecord
@@ -41,7 +44,36 @@ class IvrStore:
     ) -> None:
         self.session_factory = session_factory
         self.zone = zone  # the registration date is said as the caller's local date
+        self._waiting: dict[str, tuple[datetime, dict[str, int] | None]] = {}
+        self._waiting_lock = threading.Lock()
         self.lookups_per_hour = lookups_per_hour
+
+    # The AMI listener publishes the live view a few times a second; one read per PBX per second
+    # serves every call that is about to queue.
+    WAITING_CACHE_S = 1.0
+    # A snapshot older than this belongs to a listener that is down: unknown, not "nobody waits".
+    STALE_AFTER_S = 60.0
+
+    def queue_waiting(self, pbx: str, queue: str, now: datetime) -> int | None:
+        """Callers waiting in `queue` per the AMI listener's live view; None when unknown."""
+        with self._waiting_lock:
+            cached = self._waiting.get(pbx)
+        if cached is None or (now - cached[0]).total_seconds() > self.WAITING_CACHE_S:
+            cached = (now, self._read_waiting(pbx, now))
+            with self._waiting_lock:
+                self._waiting[pbx] = cached
+        counts = cached[1]
+        return None if counts is None else counts.get(queue, 0)
+
+    def _read_waiting(self, pbx: str, now: datetime) -> dict[str, int] | None:
+        with self.session_factory() as session:
+            row = session.get(LiveSnapshot, pbx)
+        if row is None or (now - row.updated_at).total_seconds() > self.STALE_AFTER_S:
+            return None
+        view = LiveView.model_validate(row.data)
+        if not view.connected:
+            return None
+        return {item.name: len(item.waiting) for item in view.queues}
 
     def begin_visit(self, call: CallInfo, started_at: datetime) -> tuple[int, str | None]:
         """Open the visit record (or reuse it when the dialplan runs the IVR again on the same channel).

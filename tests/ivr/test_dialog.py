@@ -12,6 +12,7 @@ from hotline.models import IvrOutcome
 from ivr.catalogue import Catalogue, load_catalogue
 from ivr.dialog import (
     CallbackCreated,
+    CheckQueue,
     Collect,
     CreateCallback,
     Dialog,
@@ -23,6 +24,7 @@ from ivr.dialog import (
     LookupStatus,
     NoInput,
     Play,
+    QueueLoad,
     RateLimited,
     SayDate,
     SayDigits,
@@ -43,11 +45,22 @@ def dialog(now: datetime = TUESDAY_MORNING, caller: str | None = CALLER, lang: s
     return Dialog(CATALOGUE, now=now, caller_number=caller, lang=lang, max_retries=2)
 
 
-def drive(d: Dialog, *events: Event) -> list[Step]:
-    steps = d.start()
+def answer_queue_checks(d: Dialog, steps: list[Step], waiting: int | None) -> list[Step]:
+    """Let the "live view" answer how many callers wait whenever the dialog asks."""
+    while steps and isinstance(steps[-1], CheckQueue):
+        steps = steps + d.feed(QueueLoad(waiting))
+    return steps
+
+
+def feed(d: Dialog, event: Event, waiting: int | None = 0) -> list[Step]:
+    return answer_queue_checks(d, d.feed(event), waiting)
+
+
+def drive(d: Dialog, *events: Event, waiting: int | None = 0) -> list[Step]:
+    steps = answer_queue_checks(d, d.start(), waiting)
     for event in events:
         assert not d.finished, f"dialog finished before {event!r}"
-        steps += d.feed(event)
+        steps += feed(d, event, waiting)
     return steps
 
 
@@ -67,7 +80,7 @@ def test_two_keys_reach_the_water_queue() -> None:
     assert prompts(steps) == ["welcome", "menu_main", "menu_utilities", "topic_water", "queued"]
     assert finish(steps) == Finish(IvrOutcome.QUEUED, "water", "utilities", "ru")
     assert d.record.key_path == "21"
-    assert d.record.menu_path == ["menu:main", "menu:utilities"]
+    assert d.record.menu_path == ["menu:main", "menu:utilities", "queue:utilities"]
     assert (d.record.topic, d.record.queue, d.record.outcome) == ("water", "utilities", IvrOutcome.QUEUED)
 
 
@@ -145,9 +158,9 @@ def test_after_hours_callback_is_confirmed_with_its_number() -> None:
     d = dialog(now=SATURDAY_NIGHT)
     steps = drive(d, Digits("3"))
     assert prompts(steps)[-2:] == ["after_hours", "callback_offer"]
-    steps = d.feed(Digits("2"))
+    steps = feed(d, Digits("2"))
     assert steps == [CreateCallback("transport", register_request=False)]
-    steps = d.feed(CallbackCreated(17))
+    steps = feed(d, CallbackCreated(17))
     assert prompts(steps) == ["callback_done", "goodbye"]
     assert SayDigits("17") in steps
     assert finish(steps) == Finish(IvrOutcome.CALLBACK, "transport", None, "ru")
@@ -169,7 +182,7 @@ def test_after_hours_wrong_key_asks_again() -> None:
 def test_utilities_after_hours_offer_request_registration() -> None:
     d = dialog(now=SATURDAY_NIGHT)
     drive(d, Digits("2"), Digits("1"), Digits("2"))
-    steps = d.feed(CallbackCreated(5))
+    steps = feed(d, CallbackCreated(5))
     assert prompts(steps)[0] == "register_done"
 
 
@@ -220,6 +233,37 @@ def test_wrong_faq_key() -> None:
     assert prompts(steps)[-2:] == ["invalid", "faq_transport_1_q"]
 
 
+def test_long_queue_offers_a_callback() -> None:
+    d = dialog()
+    steps = drive(d, Digits("2"), Digits("1"), waiting=7)
+    assert CheckQueue("utilities") in steps
+    assert prompts(steps)[-2:] == ["topic_water", "queue_long"]
+    assert d.feed(Digits("2")) == [CreateCallback("water", register_request=False)]
+    steps = d.feed(CallbackCreated(41))
+    assert prompts(steps) == ["callback_done", "goodbye"]
+    assert finish(steps) == Finish(IvrOutcome.CALLBACK, "water", None, "ru")
+
+
+@pytest.mark.parametrize("answer", [NoInput(), Digits("5")])
+def test_long_queue_caller_may_keep_waiting(answer: Event) -> None:
+    steps = drive(dialog(), Digits("4"), answer, waiting=5)
+    assert prompts(steps)[-2:] == ["queue_long", "queued"]
+    assert finish(steps) == Finish(IvrOutcome.QUEUED, "subsidies", "other", "ru")
+
+
+@pytest.mark.parametrize("waiting", [None, 0, 4])
+def test_short_or_unknown_queue_is_joined_at_once(waiting: int | None) -> None:
+    steps = drive(dialog(), Digits("4"), waiting=waiting)
+    assert prompts(steps)[-2:] == ["topic_subsidies", "queued"]
+    assert finish(steps).outcome is IvrOutcome.QUEUED
+
+
+def test_hidden_number_is_not_offered_a_callback_in_a_long_queue() -> None:
+    steps = drive(dialog(caller=None), Digits("4"), waiting=50)
+    assert not any(isinstance(s, CheckQueue) for s in steps)
+    assert finish(steps).queue == "other"
+
+
 FOUND = StatusFound("20261234", "in_progress", date(2026, 11, 2), date(2026, 12, 17))
 
 
@@ -227,21 +271,21 @@ def test_caller_hears_their_latest_request_without_typing() -> None:
     d = dialog()
     steps = drive(d, Digits("5"))
     assert steps[-1] == LookupStatus(None)
-    steps = d.feed(FOUND)
+    steps = feed(d, FOUND)
     assert steps[:6] == [
         Play("hotline/ru/status_latest"), SayDigits("20261234"), Play("hotline/ru/status_registered_on"),
         SayDate(date(2026, 11, 2)), Play("hotline/ru/status_in_progress"),
         Play("hotline/ru/status_expected_by"),
     ]  # fmt: skip
     assert steps[6] == SayDate(date(2026, 12, 17))
-    steps = d.feed(NoInput())
+    steps = feed(d, NoInput())
     assert finish(steps) == Finish(IvrOutcome.STATUS_TOLD, "status", None, "ru")
 
 
 def test_closed_request_has_no_expected_date() -> None:
     d = dialog()
     drive(d, Digits("5"))
-    steps = d.feed(StatusFound("77", "closed", date(2026, 10, 1), date(2026, 11, 15)))
+    steps = feed(d, StatusFound("77", "closed", date(2026, 10, 1), date(2026, 11, 15)))
     assert sum(isinstance(s, SayDate) for s in steps) == 1
     assert "status_closed" in prompts(steps)
 
@@ -249,14 +293,14 @@ def test_closed_request_has_no_expected_date() -> None:
 def test_typed_number_unknown_three_times_goes_to_the_operator() -> None:
     d = dialog()
     drive(d, Digits("5"))
-    steps = d.feed(StatusNotFound())  # nothing under the caller's number
+    steps = feed(d, StatusNotFound())  # nothing under the caller's number
     assert steps[-1] == Collect("hotline/ru/status_enter", 10000, 12)
-    assert d.feed(Digits("123")) == [LookupStatus("123")]
-    assert prompts(d.feed(StatusNotFound())) == ["status_unknown", "status_enter"]
-    d.feed(Digits("124"))
-    d.feed(StatusNotFound())
-    d.feed(Digits("125"))
-    steps = d.feed(StatusNotFound())
+    assert feed(d, Digits("123")) == [LookupStatus("123")]
+    assert prompts(feed(d, StatusNotFound())) == ["status_unknown", "status_enter"]
+    feed(d, Digits("124"))
+    feed(d, StatusNotFound())
+    feed(d, Digits("125"))
+    steps = feed(d, StatusNotFound())
     assert prompts(steps) == ["to_operator"]
     assert finish(steps) == Finish(IvrOutcome.OPERATOR_FALLBACK, "operator", "other", "ru")
     assert d.record.key_path == "5NNN"
@@ -266,23 +310,23 @@ def test_unknown_then_found_then_another() -> None:
     d = dialog(caller=None)  # hidden number: asked to type at once
     steps = drive(d, Digits("5"))
     assert steps[-1] == Collect("hotline/ru/status_enter", 10000, 12)
-    d.feed(Digits("1"))
-    d.feed(StatusNotFound())
-    d.feed(Digits("20261234"))
-    steps = d.feed(FOUND)
+    feed(d, Digits("1"))
+    feed(d, StatusNotFound())
+    feed(d, Digits("20261234"))
+    steps = feed(d, FOUND)
     assert prompts(steps)[0] == "status_number"
     assert steps[-1] == Collect("hotline/ru/status_other", 5000, 1)
-    assert d.feed(Digits("1"))[-1] == Collect("hotline/ru/status_enter", 10000, 12)
-    d.feed(Digits("20261234"))
-    d.feed(FOUND)
-    steps = d.feed(Digits("0"))
+    assert feed(d, Digits("1"))[-1] == Collect("hotline/ru/status_enter", 10000, 12)
+    feed(d, Digits("20261234"))
+    feed(d, FOUND)
+    steps = feed(d, Digits("0"))
     assert finish(steps) == Finish(IvrOutcome.QUEUED, "status", "other", "ru")
 
 
 def test_rate_limited_lookup_goes_to_the_operator() -> None:
     d = dialog()
     drive(d, Digits("5"), StatusNotFound(), Digits("99"))
-    steps = d.feed(RateLimited())
+    steps = feed(d, RateLimited())
     assert prompts(steps) == ["status_limited"]
     assert finish(steps).outcome is IvrOutcome.OPERATOR_FALLBACK
 
@@ -305,7 +349,7 @@ LONG_WALK: list[Event] = [
 def test_hangup_at_any_step_ends_the_visit(after: int) -> None:
     d = dialog()
     drive(d, *LONG_WALK[:after])
-    steps = d.feed(Hangup())
+    steps = feed(d, Hangup())
     end = finish(steps)
     assert d.finished
     assert end.queue is None
@@ -317,7 +361,7 @@ def test_hangup_at_any_step_ends_the_visit(after: int) -> None:
     else:
         assert end.outcome is IvrOutcome.HANGUP
     with pytest.raises(RuntimeError, match="over"):
-        d.feed(Digits("1"))
+        feed(d, Digits("1"))
 
 
 def test_hangup_after_callback_is_still_a_callback() -> None:
@@ -329,16 +373,16 @@ def test_hangup_after_callback_is_still_a_callback() -> None:
 def test_call_time_limit() -> None:
     d = dialog()
     drive(d, Digits("1"))
-    assert finish(d.feed(Expired())).outcome is IvrOutcome.TIMED_OUT
+    assert finish(feed(d, Expired())).outcome is IvrOutcome.TIMED_OUT
 
 
 def test_lookup_results_are_only_accepted_when_asked_for() -> None:
     d = dialog()
     d.start()
     with pytest.raises(RuntimeError):
-        d.feed(FOUND)
+        feed(d, FOUND)
     with pytest.raises(RuntimeError):
-        d.feed(CallbackCreated(1))
+        feed(d, CallbackCreated(1))
 
 
 def _known_prompts(catalogue: Catalogue) -> set[str]:
@@ -378,6 +422,8 @@ def test_any_caller_behaviour_keeps_the_step_contract(
             event = FOUND if found else StatusNotFound()
         elif isinstance(last, CreateCallback):
             event = CallbackCreated(1)
+        elif isinstance(last, CheckQueue):
+            event = QueueLoad(None if found else 9)
         else:
             assert isinstance(last, Collect)
             event = NoInput() if key is None else Digits(key)

@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
+from hotline.live import LiveView, QueueView, WaitingCaller, publish
 from hotline.models import (
     CallbackRequest,
     CallerPreference,
     CitizenRequest,
     IvrOutcome,
     IvrVisit,
+    LiveSnapshot,
     RequestStatus,
     StatusLookup,
 )
@@ -145,7 +147,7 @@ async def test_two_keys_route_the_call_and_record_the_visit(lab_factory: LabFact
     assert (visit.outcome, visit.topic, visit.queue, visit.key_path) == (
         IvrOutcome.QUEUED, "water", "utilities", "21",
     )  # fmt: skip
-    assert visit.menu_path == ["menu:main", "menu:utilities"]
+    assert visit.menu_path == ["menu:main", "menu:utilities", "queue:utilities"]
     assert visit.ended_at is not None
     assert visit.duration_s is not None
 
@@ -249,6 +251,51 @@ async def test_after_hours_callback_is_recorded(lab_factory: LabFactory, db_url:
     )  # fmt: skip
     assert callback.ivr_visit_id == int(result.variables["HOTLINE_VISIT"])
     assert f'SAY DIGITS "{callback.id}" ""' in result.commands
+
+
+def _publish_waiting(lab: Lab, queue: str, count: int, at: datetime, *, connected: bool = True) -> None:
+    waiting = [
+        WaitingCaller(uniqueid=f"w.{n}", linkedid=f"w.{n}", position=n + 1, joined_at=at)
+        for n in range(count)
+    ]
+    view = LiveView(
+        pbx="default", connected=connected, at=at, queues=[QueueView(name=queue, waiting=waiting)]
+    )
+    with lab.factory.begin() as session:
+        publish(session, view)
+        row = session.get(LiveSnapshot, "default")
+        assert row is not None
+        row.updated_at = at
+
+
+async def test_long_queue_callback_instead_of_waiting(lab_factory: LabFactory, db_url: str) -> None:
+    lab = await lab_factory(db_url)
+    _publish_waiting(lab, "utilities", 6, TUESDAY_MORNING)
+    result = await lab.call(["2", "1", "2"])
+    assert "GET DATA hotline/ru/queue_long 5000 1" in result.commands
+    assert result.variables["HOTLINE_OUTCOME"] == "callback"
+    assert result.variables["HOTLINE_QUEUE"] == ""
+    with lab.factory() as session:
+        callback = session.scalars(select(CallbackRequest)).one()
+    assert (callback.topic, callback.caller_number) == ("water", CALLER)
+    # Another caller waits instead; a short queue elsewhere is joined without the offer.
+    stays = await lab.call(["2", "1", ""], uniqueid="s.1")
+    assert stays.variables["HOTLINE_QUEUE"] == "utilities"
+    other = await lab.call(["4"], uniqueid="s.2")
+    assert "GET DATA hotline/ru/queue_long 5000 1" not in other.commands
+    assert other.variables["HOTLINE_QUEUE"] == "other"
+
+
+async def test_stale_or_disconnected_live_view_does_not_delay_queueing(lab_factory: LabFactory) -> None:
+    lab = await lab_factory()
+    _publish_waiting(lab, "utilities", 9, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))  # an hour old
+    result = await lab.call(["2", "1"])
+    assert result.variables["HOTLINE_QUEUE"] == "utilities"
+    assert not any("queue_long" in c for c in result.commands)
+    lab.server.handler.store.WAITING_CACHE_S = 0.0
+    _publish_waiting(lab, "utilities", 9, TUESDAY_MORNING, connected=False)  # the AMI link is down
+    result = await lab.call(["2", "1"], uniqueid="d.2")
+    assert not any("queue_long" in c for c in result.commands)
 
 
 async def test_connections_from_unknown_addresses_are_refused(
