@@ -8,7 +8,7 @@ as Asterisk sends it with `timestampevents = yes`, so replays reproduce the orig
 While playing it answers Ping and the snapshot lists (QueueStatus, CoreShowChannels) from the state
 the capture had reached at that point (channels, waiting callers and members seen so far), in the
 list format the captures show. Fault injection: `cuts` are byte offsets of the capture at which the
-connection is dropped; the next connection resumes at the message that was cut (Asterisk kept
+connection is closed mid-message; the next connection resumes at the message that was cut (Asterisk kept
 running meanwhile, and nothing it said is lost). `next_parts` are served to later connections (the
 `restart` capture); `loop=True` replays again and again with ids and times renumbered.
 """
@@ -305,6 +305,7 @@ class ReplayServer:
         next_parts: Sequence[Path] = (),
         loop: bool = False,
         repeat: int = 1,
+        outage_s: float = 0.0,
     ) -> None:
         if speed < 0:
             raise CaptureError("speed must be >= 0")
@@ -318,6 +319,10 @@ class ReplayServer:
         self.cuts = sorted(cuts)
         self.loop = loop
         self.repeat = max(1, repeat)
+        # After a cut, the PBX goes on for this long before the client is back: what happens in that
+        # time is never sent (the client must learn it from the snapshot lists).
+        self.outage_s = outage_s
+        self._skip_until: float | None = None
         self.connections = 0
         self._part = 0
         self._index = 0  # next message of the current part
@@ -327,6 +332,9 @@ class ReplayServer:
         self._done = asyncio.Event()
         self._busy = asyncio.Lock()
         self._eof_sent = False
+        self._lists_answered = asyncio.Event()
+        self._answered_kinds: set[str] = set()
+        self.settle_s = 1.0
         span = (
             self.parts[0].messages[-1].wall - self.parts[0].messages[0].wall if self.parts[0].messages else 0
         )
@@ -367,6 +375,8 @@ class ReplayServer:
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         part = self.parts[self._part]
         self._eof_sent = False
+        self._lists_answered = asyncio.Event()
+        self._answered_kinds = set()
         writer.write(part.banner)
         login = parse_frame(await reader.readuntil(b"\r\n\r\n"))
         action_id = login.get("ActionID", "")
@@ -386,13 +396,17 @@ class ReplayServer:
         try:
             finished = await self._play(writer)
             if finished:
-                # Half-close like a PBX hanging up on us, but keep reading until the client closes:
-                # closing at once would reset the socket when the client writes, and drop unread data.
-                await writer.drain()
-                writer.write_eof()
-                self._eof_sent = True
+                # A live PBX would still be there: give the client's resync lists time to be answered.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(actions), 5.0)
+                    await asyncio.wait_for(self._lists_answered.wait(), self.settle_s)
+            # Half-close (the client sees the PBX close the connection, also for a cut) but keep
+            # reading until the client closes: closing at once would reset the socket when the
+            # client writes, and a reset drops what the client has not read yet.
+            await writer.drain()
+            writer.write_eof()
+            self._eof_sent = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(actions), 5.0)
         finally:
             actions.cancel()
         if finished:
@@ -422,6 +436,14 @@ class ReplayServer:
                     self._index = 0
                     continue
                 return True
+            if self._skip_until is not None:
+                while self._index < len(messages) and messages[self._index].t < self._skip_until:
+                    skipped = messages[self._index]
+                    self._mirror.observe(self._message_bytes(skipped), skipped.wall)
+                    self._index += 1
+                self._skip_until = None
+                if self._index >= len(messages):
+                    continue
             base_t = messages[self._index].t
             started = loop.time()
             pending: list[tuple[bytes, float]] = []
@@ -445,9 +467,9 @@ class ReplayServer:
                 ):
                     cut = self.cuts.pop(0)
                     await self._send(writer, pending)
+                    if self.outage_s > 0:
+                        self._skip_until = message.t + self.outage_s
                     writer.write(data[: max(0, cut - message.offset)])
-                    await writer.drain()
-                    writer.transport.abort()
                     return False
                 pending.append((data, message.wall))
                 size += len(data)
@@ -519,6 +541,10 @@ class ReplayServer:
             if writer.transport.is_closing() or self._eof_sent:
                 continue  # the stream is over; the client's late actions go unanswered, like a PBX gone
             writer.write(data)
+            if name in ("queuestatus", "coreshowchannels"):
+                self._answered_kinds.add(name)
+                if len(self._answered_kinds) == 2:
+                    self._lists_answered.set()
 
     def _now(self) -> float:
         part = self.parts[self._part]

@@ -110,7 +110,7 @@ class Store:
                     Call.pbx == pbx, Call.linkedid.in_(ordered[start : start + CHUNK])
                 )
             )
-            ids.update(dict(rows))
+            ids.update({linkedid: call_id for linkedid, call_id in rows})  # noqa: C416
         return ids
 
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:

@@ -129,7 +129,9 @@ def table_dump(session_factory: sessionmaker[Session]) -> dict[str, list[tuple[s
     dump: dict[str, list[tuple[str, ...]]] = {}
     with session_factory() as session:
         for model in (Call, QueueEntry, AgentPeriod):
-            columns = [c.key for c in model.__table__.columns if c.key not in ("id", "call_id", "ivr_visit_id")]
+            columns = [
+                c.key for c in model.__table__.columns if c.key not in ("id", "call_id", "ivr_visit_id")
+            ]
             rows = session.scalars(select(model)).all()
             dump[model.__tablename__] = sorted(tuple(str(getattr(r, c)) for c in columns) for r in rows)
     return dump

@@ -57,9 +57,7 @@ async def test_small_captures_give_exact_records(
 
 
 @pytest.mark.parametrize("name", ["resync", "split_recording"])
-async def test_more_captures_give_exact_records(
-    name: str, sqlite_engine: object, tmp_path: Path
-) -> None:
+async def test_more_captures_give_exact_records(name: str, sqlite_engine: object, tmp_path: Path) -> None:
     from hotline import db
 
     factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
@@ -95,13 +93,19 @@ async def test_member_ops_pause_reasons_become_periods(sqlite_engine: object, tm
 
     factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
     result = await replay_capture(
-        capture_path("member_ops"), lab_settings(str(sqlite_engine.url), tmp_path), factory  # type: ignore[attr-defined]
+        capture_path("member_ops"),
+        lab_settings(str(sqlite_engine.url), tmp_path),
+        factory,  # type: ignore[attr-defined]
     )
     with factory() as session:
         pauses = session.scalars(
-            select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.PAUSED).order_by(AgentPeriod.started_at)
+            select(AgentPeriod)
+            .where(AgentPeriod.kind == AgentPeriodKind.PAUSED)
+            .order_by(AgentPeriod.started_at)
         ).all()
-        logins = session.scalars(select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.LOGGED_IN)).all()
+        logins = session.scalars(
+            select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.LOGGED_IN)
+        ).all()
     facts = queue_log_facts(CAPTURES / "member_ops" / "member_ops.queue_log")
     # Every pause reason Asterisk logged shows up as a closed pause period of that agent and queue.
     for queue, agent, reason in facts.pauses:
