@@ -153,3 +153,28 @@ def test_job_of_a_killed_worker_is_retried_and_finished(tmp_path: Path, ko_model
         assert job.attempts == 2
         assert session.scalar(select(func.count()).select_from(Transcript)) == 1
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_process_pool_transcribes_every_job_once(tmp_path: Path, ko_model_dir: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    engine = db.make_engine(DatabaseSettings(url=url))
+    db.upgrade(engine)
+    factory = db.make_session_factory(engine)
+    files = []
+    for n in range(4):
+        copy = tmp_path / f"call-{n}.wav"
+        data, rate = sf.read(str(AUDIO / "ru_silero_vad_ru_num_8k.wav"), dtype="int16")
+        sf.write(str(copy), data[n * 800 :], rate, subtype="PCM_16")  # different bytes each
+        files.append(copy)
+        _enqueue(factory, copy)
+
+    summary = run_pending(engine_settings(url, tmp_path, ko_model_dir), factory, workers=2)
+
+    assert (summary.done, summary.failed) == (4, 0)
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Transcript)) == 4
+        workers = set(session.scalars(select(TranscriptionJob.worker)))
+        assert len(workers) == 1  # the parent claims; the pool only decodes
+        assert {j.attempts for j in session.scalars(select(TranscriptionJob))} == {1}
+    engine.dispose()
