@@ -123,7 +123,12 @@ class AgiServer:
         self._executor = ThreadPoolExecutor(max_workers=agi.max_sessions, thread_name_prefix="agi-call")
         self._accept_task = asyncio.create_task(self._accept_loop(), name="agi-accept")
         port: int = self._sock.getsockname()[1]
-        log.info("FastAGI listening on %s:%d", agi.host, port, extra={"allowed_peers": sorted(self.allowed)})
+        log.info(
+            "FastAGI listening on %s:%d",
+            agi.host,
+            port,
+            extra={"allowed_peers": ",".join(sorted(self.allowed))},
+        )
         return port
 
     async def close(self) -> None:
@@ -148,7 +153,9 @@ class AgiServer:
         if self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, wait=True)
-        log.info("FastAGI server stopped", extra={"stats": vars(self.stats)})
+        log.info(
+            "FastAGI server stopped", extra={f"calls_{key}": value for key, value in vars(self.stats).items()}
+        )
 
     async def _accept_loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -26,12 +26,12 @@ from hotline.models import (
     RequestStatus,
     StatusLookup,
 )
-from hotline.settings import DatabaseSettings
+from hotline.settings import DatabaseSettings, load_settings
 from ivr.captured import vocabulary
 from ivr.catalogue import load_catalogue
 from ivr.dialog import RateLimited, StatusFound, StatusNotFound
 from ivr.peer import PeerResult, environment, simulate_call
-from ivr.server import AgiServer
+from ivr.server import AgiServer, pbx_resolver
 from ivr.store import IvrStore
 from tests.conftest import CAPTURES, demo_settings
 
@@ -111,6 +111,18 @@ async def lab_factory(tmp_path: Path) -> AsyncIterator[LabFactory]:
         await server.close()
     for engine in engines:
         engine.dispose()
+
+
+def test_visits_are_named_after_the_pbx_that_connects() -> None:
+    pbxes = [
+        {"name": "city", "host": "10.0.0.5", "agi_peer": "127.0.0.1"},
+        {"name": "region", "host": "10.0.0.6"},
+    ]
+    settings = load_settings(None, demo=True, ami={"pbxes": pbxes})
+    name_of = pbx_resolver(settings)
+    assert name_of("127.0.0.1") == "city"
+    assert name_of("::ffff:10.0.0.6") == "region"
+    assert name_of("10.9.9.9") == "default"
 
 
 async def test_peer_sends_the_captured_environment_block() -> None:
