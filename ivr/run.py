@@ -8,7 +8,7 @@ import logging
 import signal
 
 from hotline import db
-from hotline.errors import CatalogueError
+from hotline.errors import CatalogueError, DatabaseError
 from hotline.settings import Settings
 from ivr.catalogue import load_catalogue
 from ivr.server import AgiServer
@@ -20,7 +20,11 @@ async def serve_forever(settings: Settings) -> None:
     catalogue = load_catalogue(settings.agi.catalogue_path)
     engine = db.make_engine(settings.database)
     try:
-        await asyncio.to_thread(db.check_reachable, engine)
+        try:
+            await asyncio.to_thread(db.check_reachable, engine)
+        except DatabaseError as exc:
+            # Callers are still routed without a database; only visit records and lookups suffer.
+            log.error("starting without the database: %s", exc)
         server = AgiServer(settings, db.make_session_factory(engine), catalogue)
         await server.start()
         stop = asyncio.Event()

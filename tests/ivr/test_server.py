@@ -417,3 +417,27 @@ async def test_300_concurrent_calls_complete(lab_factory: LabFactory) -> None:
     visits = lab.visits()
     assert len(visits) == 300
     assert all(v.ended_at is not None for v in visits)
+
+
+async def test_callers_are_routed_while_the_database_is_down(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    settings = demo_settings(url, tmp_path)
+    engine = db.make_engine(settings.database)
+    server = AgiServer(
+        settings, db.make_session_factory(engine), load_catalogue(), clock=lambda: TUESDAY_MORNING
+    )
+    port = await server.start()
+    try:
+        routed = await simulate_call(
+            "127.0.0.1", port, caller_number=CALLER, caller_name=NAME, uniqueid="1", presses=["2", "1"]
+        )
+        assert routed.variables["HOTLINE_QUEUE"] == "utilities"
+        assert routed.variables["HOTLINE_VISIT"] == ""
+        status = await simulate_call(
+            "127.0.0.1", port, caller_number=CALLER, caller_name=NAME, uniqueid="2", presses=["5"]
+        )
+        assert status.variables["HOTLINE_QUEUE"] == "other"  # the lookup failed: an operator answers
+        assert status.variables["HOTLINE_OUTCOME"] == "error"
+    finally:
+        await server.close()
+        engine.dispose()
