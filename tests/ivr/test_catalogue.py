@@ -90,3 +90,11 @@ def test_invalid_yaml_and_missing_file_are_named(tmp_path: Path) -> None:
         load_catalogue(path)
     with pytest.raises(CatalogueError, match="catalogue file not found"):
         load_catalogue(tmp_path / "absent.yaml")
+
+
+def test_an_edited_file_is_read_again(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "    answer_days: 30", "    answer_days: 30")
+    assert load_catalogue(path).topic("subsidies").answer_days == 30
+    assert load_catalogue(path) is load_catalogue(path)  # unchanged file: parsed once
+    path.write_text(path.read_text(encoding="utf-8").replace("answer_days: 30", "answer_days: 21"))
+    assert load_catalogue(path).topic("subsidies").answer_days == 21
