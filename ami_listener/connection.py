@@ -76,6 +76,7 @@ class AmiConnection(Manager):  # type: ignore[misc]
         self._on_message = on_message
         self._on_frame_error = on_frame_error
         self._on_lost = on_lost
+        self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, f: asyncio.Future[Any]) -> None:
         if f.cancelled() or f.exception() is not None:
@@ -84,6 +85,8 @@ class AmiConnection(Manager):  # type: ignore[misc]
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._connected = False
+        if not self._closed.done():
+            self._closed.set_result(None)
         pinger = getattr(self, "pinger", None)
         if pinger is not None:
             pinger.cancel()
@@ -106,9 +109,16 @@ class AmiConnection(Manager):  # type: ignore[misc]
         await asyncio.wait_for(asyncio.shield(task), limit_s)
         await asyncio.sleep(0)  # let panoramisk's connection_made callback run and send Login
         login = self.authenticated_future
-        if login is None:
+        if login is None or self._closed.done():
             raise AmiError("AMI connection closed before login")
-        response = await asyncio.wait_for(asyncio.shield(login), limit_s)
+        done, _ = await asyncio.wait(
+            [login, self._closed], timeout=limit_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not done:
+            raise TimeoutError(f"no answer to Login within {limit_s} s")
+        if not login.done():
+            raise AmiError("AMI connection closed during login")
+        response = login.result()
         if not response.success:
             raise AmiError(f"AMI login refused: {response.get('Message', response)}")
 

@@ -92,7 +92,7 @@ class PbxLink:
                 established = await self._session()
             except (OSError, TimeoutError, AmiError) as exc:
                 log.warning(
-                    "AMI connection failed: %s", exc or type(exc).__name__, extra={"pbx": self.pbx.name}
+                    "AMI connection failed: %s", str(exc) or type(exc).__name__, extra={"pbx": self.pbx.name}
                 )
             finally:
                 if self._connection is not None:

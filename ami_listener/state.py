@@ -340,9 +340,11 @@ class LiveState:
                     member.ringing_for = None
 
     def _on_agent_called(self, e: ev.AgentCalled) -> None:
-        member = self.members.get(e.queue, {}).get(e.interface)
-        if member is not None:
-            member.ringing_for = e.uniqueid
+        queue_members = self.members.setdefault(e.queue, {})
+        member = queue_members.get(e.interface)
+        if member is None:  # not listed yet (no snapshot so far): the event names it
+            member = queue_members[e.interface] = Member(e.queue, e.interface, e.member_name)
+        member.ringing_for = e.uniqueid
         call = self.calls.get(e.linkedid)
         if call is not None:
             call.ringing = True
@@ -403,8 +405,9 @@ class LiveState:
         if member is None:
             member = Member(e.queue, e.interface, e.name)
             queue_members[e.interface] = member
-            start = e.login_time if e.login_time and e.change != "added" else e.at
-            self._start_period(e, AgentPeriodKind.LOGGED_IN, start, None)
+        # Asterisk's LoginTime makes the period's start exact and the same on every replay.
+        start = e.login_time if e.login_time and e.change != "added" else e.at
+        self._start_period(e, AgentPeriodKind.LOGGED_IN, start, None)
         if member.name != e.name or e.interface not in self._dirty_agents:
             self._dirty_agents[e.interface] = {
                 "pbx": self.pbx,

@@ -1,0 +1,94 @@
+"""The live picture supervisors see, checked at chosen points of real captures (pure layers)."""
+
+from __future__ import annotations
+
+from ami_listener.processor import Processor
+from hotline.live import AgentState, CallState
+from tests.ami.support import capture_headers, capture_path
+
+
+def _feed_until(name: str, stop_event: str, occurrence: int = 1) -> tuple[Processor, dict[str, object]]:
+    """Apply a capture up to and including the n-th `stop_event`; return it and its headers."""
+    processor = Processor("lab", topic_variables=("HOTLINE_TOPIC", "TOPIC"))
+    seen = 0
+    for headers, at in capture_headers(capture_path(name)):
+        processor.handle(headers, at)
+        if headers.get("event") == stop_event:
+            seen += 1
+            if seen == occurrence:
+                return processor, headers
+    raise AssertionError(f"{stop_event} #{occurrence} not in {name}")
+
+
+def test_waiting_caller_is_shown_in_position_with_join_time() -> None:
+    processor, join = _feed_until("ivr_to_agent", "QueueCallerJoin")
+    view = processor.state.view(connected=True, at=processor.state.last_event_at)  # type: ignore[arg-type]
+    passes = next(q for q in view.queues if q.name == join["queue"])
+    (waiting,) = passes.waiting
+    assert waiting.uniqueid == join["uniqueid"]
+    assert waiting.position == int(str(join["position"]))
+    assert waiting.caller_number == join["calleridnum"]
+    assert waiting.caller_name == join["calleridname"]
+    assert waiting.topic == "passes"
+    (call,) = view.calls
+    assert call.state is CallState.QUEUED
+
+
+def test_ringing_then_talking_agent() -> None:
+    processor, called = _feed_until("ivr_to_agent", "AgentCalled")
+    view = processor.state.view(connected=True, at=processor.state.last_event_at)  # type: ignore[arg-type]
+    agent = next(a for a in view.agents if a.interface == called["interface"])
+    assert agent.state is AgentState.RINGING
+    assert view.calls[0].state is CallState.RINGING
+
+    processor, status = _feed_until("ivr_to_agent", "QueueMemberStatus")
+    view = processor.state.view(connected=True, at=processor.state.last_event_at)  # type: ignore[arg-type]
+    agent = next(a for a in view.agents if a.interface == status["interface"])
+    assert agent.state is AgentState.TALKING
+    assert agent.talking_to == "+79977541208" == view.calls[0].caller_number
+    passes = next(q for q in view.queues if q.name == "passes")
+    assert passes.waiting == []
+    member = next(m for m in passes.members if m.interface == status["interface"])
+    assert member.in_call
+    assert member.device_status_text == "INUSE"
+
+
+def test_after_the_call_agent_is_free_and_counts_it() -> None:
+    processor, status = _feed_until("ivr_to_agent", "QueueMemberStatus", occurrence=2)
+    view = processor.state.view(connected=True, at=processor.state.last_event_at)  # type: ignore[arg-type]
+    agent = next(a for a in view.agents if a.interface == status["interface"])
+    assert agent.state is AgentState.FREE
+    assert agent.calls_taken == int(str(status["callstaken"]))
+
+
+def test_pause_with_reason_and_unpause() -> None:
+    processor, pause = _feed_until("member_ops", "QueueMemberPause")
+    view = processor.state.view(connected=True, at=processor.state.last_event_at)  # type: ignore[arg-type]
+    agent = next(a for a in view.agents if a.interface == pause["interface"])
+    assert agent.state is AgentState.PAUSED
+    assert agent.pause_reason == pause["pausedreason"] == "Обед"
+
+    processor, unpause = _feed_until("member_ops", "QueueMemberPause", occurrence=2)
+    assert unpause["paused"] == "0"
+    view = processor.state.view(connected=True, at=processor.state.last_event_at)  # type: ignore[arg-type]
+    queue = next(q for q in view.queues if q.name == unpause["queue"])
+    member = next(m for m in queue.members if m.interface == unpause["interface"])
+    assert not member.paused
+    assert member.pause_reason is None
+
+
+def test_waiting_callers_keep_position_order_in_load() -> None:
+    """At every join, our positions (1..n in join order) match the Position Asterisk announces."""
+    processor = Processor("lab", topic_variables=("TOPIC",))
+    checked = 0
+    for headers, at in capture_headers(capture_path("load")):
+        processor.handle(headers, at)
+        if headers.get("event") == "QueueCallerJoin":
+            waiting = processor.state.waiting[str(headers["queue"])]
+            assert [w.uniqueid for w in waiting].index(str(headers["uniqueid"])) + 1 == int(
+                str(headers["position"])
+            )
+            assert len(waiting) == int(str(headers["count"]))
+            checked += 1
+    assert checked > 100
+    assert processor.parse_errors_total == 0
