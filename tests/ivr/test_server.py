@@ -70,6 +70,14 @@ class Lab:
 LabFactory = Callable[..., Any]
 
 
+async def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    for _ in range(int(timeout_s / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached in time")
+
+
 async def _settled(lab: Lab) -> None:
     """The worker hands its result to the event loop just after the socket closes."""
     for _ in range(100):
@@ -337,7 +345,7 @@ async def test_over_capacity_is_refused_at_once(lab_factory: LabFactory) -> None
     lab = await lab_factory(max_sessions=1)
     held = _silent_pbx(lab.port)
     try:
-        await asyncio.sleep(0.2)
+        await _until(lambda: lab.server.active_calls == 1)
         result = await lab.call(["0"])
         assert result.commands == []
         assert lab.server.stats.refused_capacity == 1
@@ -349,10 +357,7 @@ async def test_call_time_limit_ends_a_stuck_call(lab_factory: LabFactory) -> Non
     lab = await lab_factory(call_timeout_s=0.3)
     held = _silent_pbx(lab.port)
     try:
-        for _ in range(50):
-            await asyncio.sleep(0.05)
-            if lab.server.active_calls == 0 and lab.server.stats.completed:
-                break
+        await _until(lambda: lab.server.stats.completed == 1)
         assert lab.server.stats.expired == 1
         assert held.recv(100) == b"ANSWER\n"
         assert held.recv(100) == b""  # cut by the server
@@ -392,8 +397,7 @@ async def test_close_cuts_running_calls_and_leaves_no_thread(lab_factory: LabFac
     lab = await lab_factory()
     held = _silent_pbx(lab.port)
     try:
-        await asyncio.sleep(0.2)
-        assert lab.server.active_calls == 1
+        await _until(lambda: lab.server.active_calls == 1)
         await lab.server.close()
         assert lab.server.active_calls == 0
         assert [t.name for t in threading.enumerate() if t.name.startswith("agi-call")] == []
