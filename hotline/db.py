@@ -54,8 +54,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 # Full-text search objects made with raw SQL in revision 0002 (no model can describe an FTS5 table or
-# an expression GIN index); autogenerate and the drift check must not take them for strays.
-SEARCH_INDEX_OBJECTS = ("transcript_segment_fts", "ix_transcript_segment_lemmas_fts")
+# PostgreSQL's generated tsvector column); autogenerate and the drift check must not take them for strays.
+SEARCH_INDEX_OBJECTS = ("transcript_segment_fts", "ix_transcript_segment_lemmas_fts", "lemmas_tsv")
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

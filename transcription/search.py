@@ -20,7 +20,9 @@ from hotline.models import Call, Recording, Transcript, TranscriptSegment, Trans
 from transcription.lemmas import lemma_forms, tokens
 
 QUERY_LANGUAGES = ("ru", "uk")
-MAX_TERMS = 12  # more words than this is a paste, not a query
+MAX_TERMS = 12
+# Counting every match of a very common word costs more than the page itself; nobody pages that far.
+COUNT_CAP = 10_000  # more words than this is a paste, not a query
 SNIPPET_WORDS_BEFORE = 6
 SNIPPET_WORDS_AFTER = 10
 # The FTS5 table of revision 0002 (SQLite); PostgreSQL searches an expression index instead.
@@ -48,8 +50,9 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    total: int
+    total: int  # exact up to COUNT_CAP; beyond it COUNT_CAP and `total_capped`
     hits: list[SearchHit]
+    total_capped: bool = False
 
 
 def query_terms(query: str) -> list[frozenset[str]]:
@@ -122,9 +125,12 @@ def search(
             statement = statement.join(FTS, FTS.c.rowid == TranscriptSegment.id)
         return statement.where(and_(*conditions))
 
-    total = session.scalar(joined(select(func.count()).select_from(TranscriptSegment))) or 0
+    matches = joined(select(TranscriptSegment.id).select_from(TranscriptSegment)).limit(COUNT_CAP + 1)
+    total = int(session.scalar(select(func.count()).select_from(matches.subquery())) or 0)
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     if total == 0 or offset >= total:
-        return SearchPage(total=int(total), hits=[])
+        return SearchPage(total=total, hits=[], total_capped=capped)
     rows = session.execute(
         joined(
             select(
@@ -152,7 +158,7 @@ def search(
     words = _words_of(session, [row[0] for row in rows])
     wanted = frozenset().union(*terms)
     hits = [_hit(row, words.get(row[0], []), wanted) for row in rows]
-    return SearchPage(total=int(total), hits=hits)
+    return SearchPage(total=total, hits=hits, total_capped=capped)
 
 
 def _sqlite_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
@@ -165,7 +171,8 @@ def _sqlite_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], Col
 
 
 def _postgres_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
-    vector = func.to_tsvector(literal_column("'simple'::regconfig"), TranscriptSegment.lemmas)
+    # The generated column of revision 0002 (not in the model: only PostgreSQL has it).
+    vector = literal_column("transcript_segment.lemmas_tsv")
     groups = []
     for index, forms in enumerate(terms):
         alternatives = [
