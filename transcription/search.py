@@ -172,7 +172,7 @@ def _sqlite_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], Col
 
 def _postgres_match(terms: list[frozenset[str]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     # The generated column of revision 0002 (not in the model: only PostgreSQL has it).
-    vector = literal_column("transcript_segment.lemmas_tsv")
+    vector: ColumnElement[Any] = literal_column("transcript_segment.lemmas_tsv")
     groups = []
     for index, forms in enumerate(terms):
         alternatives = [
