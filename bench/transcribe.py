@@ -89,7 +89,8 @@ def pipeline(files: list[Path], model_dir: Path, workers: int, scratch: Path) ->
     elapsed = time.perf_counter() - started
     if summary.done != len(files):
         sys.exit(
-            f"pipeline with {workers} worker(s) transcribed {summary.done} of {len(files)}: {summary.failures}"
+            f"pipeline with {workers} worker(s) transcribed {summary.done} of {len(files)}: "
+            f"{summary.failures}"
         )
     engine.dispose()
     return elapsed
