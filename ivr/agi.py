@@ -52,11 +52,16 @@ class _Lines:
         self.raw = raw
         self.hangup_seen = False
 
+    # Far beyond any real reply (a 520 usage line is ~500 bytes); a peer sending more is broken.
+    MAX_LINE = 65536
+
     def readline(self) -> str:
         while True:
-            line = self.raw.readline()
+            line = self.raw.readline(self.MAX_LINE)
             if not line:
                 raise PeerGone("the PBX closed the FastAGI connection")
+            if len(line) >= self.MAX_LINE and not line.endswith("\n"):
+                raise PeerGone(f"a line longer than {self.MAX_LINE} characters: not an Asterisk peer")
             if line.rstrip("\r\n") == "HANGUP":
                 self.hangup_seen = True
                 continue

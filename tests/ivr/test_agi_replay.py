@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ivr.agi import CallerHungUp, CommandRejected, SocketAgi
+from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
 from tests.conftest import CAPTURES
 
 
@@ -127,3 +127,13 @@ def test_missing_sound_file_on_a_live_channel_is_not_a_hangup(replay: type[Repla
         agi.execute("STREAM FILE", "no/such/file", '""')
     assert pbx.received[-1] == "CHANNEL STATUS"  # answered 200 result=6: the line is up
     assert not agi.dead
+
+
+def test_a_peer_that_never_ends_its_line_is_dropped() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(b"agi_network: yes\n" + b"x" * 70000)
+        reader = ours.makefile("r", encoding="utf-8", newline="\n")
+        writer = ours.makefile("w", encoding="utf-8", newline="\n")
+        with reader, writer, pytest.raises(PeerGone, match="longer than"):
+            SocketAgi(reader, writer)
