@@ -25,6 +25,8 @@ def uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         access_log=False,
         proxy_headers=True,
         lifespan="on",
+        # Push streams never end on their own; viewers reconnect (SSE retry) to whichever process is up.
+        timeout_graceful_shutdown=3,
     )
 
 

@@ -18,6 +18,13 @@ function marked(text, words) {
   return span;
 }
 
+// The search marks matched words as [word] in its snippet.
+function snippet(text) {
+  const span = el("span");
+  text.split(/\[([^\]]+)\]/).forEach((part, index) => span.append(index % 2 ? el("mark", {}, part) : part));
+  return span;
+}
+
 async function runSearch(event) {
   if (event) event.preventDefault();
   const params = new URLSearchParams();
@@ -29,7 +36,7 @@ async function runSearch(event) {
     const when = hit.started_at ? new Date(hit.started_at).toLocaleString() : "";
     const item = el("li", { class: "hit", "data-recording": String(hit.recording_id), "data-start": String(hit.start_s) },
       el("div", { class: "muted" }, [when, hit.queue, hit.topic, t("sp_" + hit.speaker), clock(hit.start_s)].filter(Boolean).join(" · ")),
-      marked(hit.snippet, hit.highlights));
+      snippet(hit.snippet));
     item.addEventListener("click", () => play(hit, item));
     hitsBox.append(item);
   }
