@@ -114,7 +114,9 @@ def vosk_transcriber(files: list[Path], model_dir: Path, scratch: Path) -> float
         os.environ["PATH"] = f"{shim.parent}{os.pathsep}{os.environ['PATH']}"
     out = scratch / "vosk-transcriber"
     out.mkdir()
-    args = SimpleNamespace(model=str(model_dir), model_name=None, lang=None, server=None, tasks=1)
+    args = SimpleNamespace(
+        model=str(model_dir), model_name=None, lang=None, server=None, tasks=1, output_type="txt"
+    )
     started = time.perf_counter()
     transcriber = Transcriber(args)
     for index, path in enumerate(files):
