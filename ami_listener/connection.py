@@ -40,7 +40,11 @@ class HotlineProtocol(AMIProtocol):  # type: ignore[misc]
 
     def data_received(self, data: bytes) -> None:
         factory = self.factory
+        noise_filter = factory.noise_filter
         for frame in self.splitter.feed(data):
+            if noise_filter is not None and frame.valid_utf8 and noise_filter(frame.text):
+                factory.noise_seen()
+                continue
             if not frame.valid_utf8:
                 factory.frame_error("frame is not valid UTF-8 (bad bytes replaced)", frame.text)
             message = Message.from_line(frame.text)
@@ -68,6 +72,8 @@ class AmiConnection(Manager):  # type: ignore[misc]
         on_message: MessageSink,
         on_frame_error: FrameErrorSink,
         on_lost: Callable[[BaseException | None], None],
+        noise_filter: Callable[[str], bool] | None = None,
+        on_noise: Callable[[], None] | None = None,
         **config: Any,
     ) -> None:
         config.setdefault("protocol_factory", HotlineProtocol)
@@ -76,6 +82,8 @@ class AmiConnection(Manager):  # type: ignore[misc]
         self._on_message = on_message
         self._on_frame_error = on_frame_error
         self._on_lost = on_lost
+        self.noise_filter = noise_filter
+        self._on_noise = on_noise
         self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, f: asyncio.Future[Any]) -> None:
@@ -99,6 +107,10 @@ class AmiConnection(Manager):  # type: ignore[misc]
     def dispatch(self, event: Message) -> list[str]:
         self._on_message(event)
         return []
+
+    def noise_seen(self) -> None:
+        if self._on_noise is not None:
+            self._on_noise()
 
     def frame_error(self, reason: str, sample: str) -> None:
         self._on_frame_error(reason, sample)

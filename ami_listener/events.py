@@ -301,6 +301,11 @@ IGNORED_EVENTS = frozenset(
 
 def headers_of(message: Mapping[str, object]) -> dict[str, str | list[str]]:
     """Lower-cased header dict of a panoramisk Message (or any mapping of header → value)."""
+    store = getattr(message, "_store", None)
+    if isinstance(store, dict):
+        # panoramisk's CaseInsensitiveDict keeps {lower key: (key, value)}; reading it directly is
+        # several times faster than its Mapping interface (this runs for every message).
+        return {key: value for key, (_, value) in store.items()}
     result: dict[str, str | list[str]] = {}
     for key, value in message.items():
         if isinstance(value, list):
@@ -308,6 +313,27 @@ def headers_of(message: Mapping[str, object]) -> dict[str, str | list[str]]:
         else:
             result[key.lower()] = str(value)
     return result
+
+
+def is_noise(frame: str, topic_variables: tuple[str, ...]) -> bool:
+    """True for an event frame we would ignore anyway, judged from its first lines without parsing.
+
+    About three quarters of the stream (VarSet, Newexten, DeviceStateChange ...) is dropped here,
+    before panoramisk builds a message for it.
+    """
+    if not frame.startswith("Event: "):
+        return False
+    end = frame.find("\r\n")
+    name = (frame[7:] if end < 0 else frame[7:end]).lower()
+    if name == "varset":
+        start = frame.find("\r\nVariable: ")
+        if start < 0:
+            return False  # malformed: let the parser count it
+        start += 12
+        stop = frame.find("\r\n", start)
+        variable = (frame[start:] if stop < 0 else frame[start:stop]).lstrip("_")
+        return variable not in wanted_variables(topic_variables)
+    return name in IGNORED_EVENTS and "\r\nActionID: " not in frame
 
 
 def _text(headers: Headers, key: str) -> str:

@@ -155,6 +155,16 @@ def _frame(lines: Iterable[tuple[str, str]]) -> bytes:
     return ("".join(f"{k}: {v}\r\n" for k, v in lines) + "\r\n").encode()
 
 
+_MIRRORED = (
+    b"Event: Newchannel\r",
+    b"Event: Newstate\r",
+    b"Event: NewCallerid\r",
+    b"Event: Hangup\r",
+    b"Event: QueueCaller",
+    b"Event: QueueMember",
+)
+
+
 @dataclass
 class _Mirror:
     """What the PBX had at the current replay point, to answer snapshot lists."""
@@ -166,7 +176,7 @@ class _Mirror:
     started: dict[str, float] = field(default_factory=dict)
 
     def observe(self, data: bytes, wall: float) -> None:
-        if not data.startswith(b"Event:"):
+        if not data.startswith(_MIRRORED):
             return
         h = parse_frame(data)
         event = h.get("Event", "")
@@ -177,7 +187,7 @@ class _Mirror:
         elif event == "Hangup" and uniqueid:
             self.channels.pop(uniqueid, None)
             self.started.pop(uniqueid, None)
-        elif uniqueid in self.channels and "ChannelState" in h:
+        elif uniqueid in self.channels:
             self.channels[uniqueid] = {
                 **self.channels[uniqueid],
                 **{k: h[k] for k in _CHANNEL_FIELDS if k in h},

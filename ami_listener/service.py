@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.connection import LIST_PREFIX, AmiConnection
-from ami_listener.events import PbxBooted, headers_of
+from ami_listener.events import PbxBooted, headers_of, is_noise
 from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
 from ami_listener.records import Changes
 from ami_listener.store import PbxHealth, Store
@@ -121,6 +121,8 @@ class PbxLink:
             on_message=self._on_message,
             on_frame_error=self._on_frame_error,
             on_lost=self._on_lost,
+            noise_filter=self._is_noise,
+            on_noise=self._on_noise,
             host=self.pbx.host,
             port=self.pbx.port,
             username=self.pbx.username,
@@ -168,6 +170,14 @@ class PbxLink:
 
     def _on_message(self, message: Any) -> None:
         self._enqueue(_Item("message", utcnow(), headers_of(message), mono=time.monotonic()))
+
+    def _is_noise(self, frame: str) -> bool:
+        return is_noise(frame, self.processor.topic_variables)
+
+    def _on_noise(self) -> None:
+        # Counted, never queued: it cannot change any state, so its order does not matter.
+        self.processor.events_total += 1
+        self._health_dirty = True
 
     def _on_frame_error(self, reason: str, sample: str) -> None:
         self._enqueue(_Item("frame_error", utcnow(), text=f"{reason}\n{sample}"))
