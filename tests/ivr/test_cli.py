@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -55,12 +56,16 @@ async def _first_call(port: int) -> PeerResult:
     raise AssertionError("the server did not start")
 
 
-def test_serve_answers_a_call_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_serve_answers_calls_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
+    catalogue = tmp_path / "catalogue.yaml"
+    shipped = default_catalogue_path().read_text(encoding="utf-8")
+    catalogue.write_text(shipped, encoding="utf-8")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")},
         "HOTLINE_DEMO": "1",
         "HOTLINE_DATABASE__URL": f"sqlite:///{tmp_path / 'h.db'}",
+        "HOTLINE_AGI__CATALOGUE_PATH": str(catalogue),
     }
     subprocess.run([sys.executable, "-m", "hotline.cli", "db", "upgrade"], env=env, check=True, cwd=tmp_path)
     process = subprocess.Popen(
@@ -70,6 +75,17 @@ def test_serve_answers_a_call_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         result = asyncio.run(_first_call(port))
         assert result.variables["HOTLINE_QUEUE"] == "other"
+        # The operators moved to another queue: edit the catalogue, SIGHUP, the next call follows.
+        operator = shipped.index("  - id: operator")
+        edited = shipped[:operator] + shipped[operator:].replace("queue: other", "queue: duty", 1)
+        catalogue.write_text(edited, encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        for _ in range(50):
+            if asyncio.run(_first_call(port)).variables["HOTLINE_QUEUE"] == "duty":
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the catalogue was not reloaded")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     finally:
@@ -80,3 +96,4 @@ def test_serve_answers_a_call_and_stops_on_sigterm(tmp_path: Path) -> None:
         output = process.stdout.read().decode()
         process.stdout.close()
     assert "FastAGI listening" in output
+    assert "catalogue reloaded" in output
