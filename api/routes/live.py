@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.auth import Principal, require, roles_note
+from api.history import waiting_series
 from api.live_hub import sse
 from api.wiring import wiring_of
-from hotline.models import Role
+from hotline.models import QueueEntry, Role
+from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["live"])
 LIVE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -49,3 +52,50 @@ async def live_stream(
 
     headers: dict[str, Any] = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+@router.get(
+    "/api/live/today",
+    summary="Today's curve for the wallboard chart: most callers waiting per step (from queue records) "
+    "and the service level per hour (hotline.kpi). " + roles_note(*LIVE_ROLES),
+)
+def live_today(
+    *,
+    request: Request,
+    step_min: Annotated[int, Query(ge=1, le=60)] = 5,
+    user: Annotated[Principal, require(*LIVE_ROLES)],
+) -> dict[str, Any]:
+    from sqlalchemy import or_, select
+
+    from hotline.kpi import compute_kpis
+
+    wiring = wiring_of(request)
+    zone = wiring.settings.zone
+    now = utcnow()
+    start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    with wiring.session_factory() as session:
+        stays = session.execute(
+            select(QueueEntry.entered_at, QueueEntry.left_at).where(
+                QueueEntry.entered_at < now,
+                or_(QueueEntry.left_at.is_(None), QueueEntry.left_at >= start),
+                # Open stays older than a day are leftovers of an outage, not callers still waiting.
+                QueueEntry.entered_at >= start - timedelta(days=1),
+            )
+        ).all()
+        hours = compute_kpis(session, group_by="hour", since=start, until=now, settings=wiring.settings)
+    series = waiting_series(
+        [(entered, left) for entered, left in stays], start=start, end=now, step=timedelta(minutes=step_min)
+    )
+    # Rows come per (PBX, hour): the wallboard shows the hotline as a whole.
+    totals: dict[str, tuple[int, int]] = {}
+    for row in hours:
+        answered, within = totals.get(row.key, (0, 0))
+        totals[row.key] = (answered + row.answered, within + row.answered_within_sl)
+    return {
+        "step_min": step_min,
+        "waiting": [{"at": at.isoformat(), "waiting": count} for at, count in series],
+        "service_level_by_hour": [
+            {"hour": key, "service_level_pct": round(100 * within / answered, 1) if answered else None}
+            for key, (answered, within) in sorted(totals.items())
+        ],
+    }

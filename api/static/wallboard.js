@@ -72,13 +72,34 @@ function sample() {
   const rows = state.kpis || [];
   const answered = rows.reduce((sum, row) => sum + row.answered, 0);
   const within = rows.reduce((sum, row) => sum + row.answered_within_sl, 0);
-  const label = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const label = bucketLabel(new Date());
   if (history.labels[history.labels.length - 1] === label) {
     history.waiting[history.waiting.length - 1] = Math.max(history.waiting[history.waiting.length - 1], waiting);
     history.sl[history.sl.length - 1] = answered ? (100 * within) / answered : null;
   } else {
     history.labels.push(label); history.waiting.push(waiting); history.sl.push(answered ? (100 * within) / answered : null);
     if (history.labels.length > 24 * 60) { history.labels.shift(); history.waiting.shift(); history.sl.shift(); }
+  }
+  if (chart) chart.update("none");
+}
+
+const STEP_MIN = 5;
+function bucketLabel(date) {
+  const floored = new Date(date.getTime() - (date.getTime() % (STEP_MIN * 60000)));
+  return floored.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+// The day so far comes from the records; live samples then extend it.
+async function loadToday() {
+  const today = await api("/api/live/today?step_min=" + STEP_MIN);
+  const slByHour = {};
+  for (const row of today.service_level_by_hour) slByHour[row.hour.slice(11, 13)] = row.service_level_pct;
+  history.labels.length = 0; history.waiting.length = 0; history.sl.length = 0;
+  for (const point of today.waiting) {
+    const at = new Date(point.at);
+    history.labels.push(bucketLabel(at));
+    history.waiting.push(point.waiting);
+    history.sl.push(slByHour[String(at.getHours()).padStart(2, "0")] ?? null);
   }
   if (chart) chart.update("none");
 }
@@ -109,6 +130,6 @@ function connect() {
 }
 
 setupChart();
-connect();
+loadToday().catch(() => {}).finally(connect);
 setInterval(tick, 1000);
 setInterval(sample, 60000);
