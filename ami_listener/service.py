@@ -72,6 +72,7 @@ class PbxLink:
         self._view_dirty = True
         self._last_publish = 0.0
         self._last_flush = 0.0
+        self._flush_task: asyncio.Task[None] | None = None
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
         self.disconnected = asyncio.Event()  # set while not connected
@@ -199,14 +200,18 @@ class PbxLink:
 
     # ---------------------------------------------------------------- consumer side
     async def run_consumer(self) -> None:
-        """Apply queued items in order; flush in batches; return after a 'stop' item."""
+        """Apply queued items in order; return after a 'stop' item, everything flushed.
+
+        Database writes run in a worker thread while the next events are applied, one write at a
+        time, so a slow database delays records, never the live state.
+        """
         batch = self.settings.ami.batch_size
         interval = self.settings.ami.flush_interval_s
         while True:
             try:
                 item = await asyncio.wait_for(self.queue.get(), interval)
             except TimeoutError:
-                await self._flush(force_view=False)
+                self._start_flush(force_view=False)
                 continue
             stop = False
             applied = 0
@@ -219,11 +224,21 @@ class PbxLink:
                 if applied >= batch or self.queue.empty():
                     break
                 item = self.queue.get_nowait()
-            now = time.monotonic()
-            if stop or applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
-                await self._flush(force_view=self.queue.empty() or stop)
             if stop:
+                if self._flush_task is not None:
+                    await self._flush_task
+                await self._flush(force_view=True)
                 return
+            now = time.monotonic()
+            if applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
+                self._start_flush(force_view=self.queue.empty())
+            # Let the connection read more (and the flush progress) between batches.
+            await asyncio.sleep(0)
+
+    def _start_flush(self, *, force_view: bool) -> None:
+        if self._flush_task is not None and not self._flush_task.done():
+            return
+        self._flush_task = asyncio.create_task(self._flush(force_view=force_view))
 
     def _apply(self, item: _Item) -> None:
         processor = self.processor
