@@ -290,10 +290,12 @@ class Dialog:
             outcome = IvrOutcome.HANGUP
         self.mode = Mode.DONE
         self.record.outcome = outcome
-        self.record.queue = None
         if self._topic is not None:
             self.record.topic = self._topic.id
-        return [Finish(outcome, self.record.topic, None, self.lang)]
+        # A caller still on the line when the time is up gets a person rather than silence.
+        queue = self.catalogue.operator.queue if outcome is IvrOutcome.TIMED_OUT else None
+        self.record.queue = queue
+        return [Finish(outcome, self.record.topic, queue, self.lang)]
 
     # ------------------------------------------------------------------ the current prompt again
     def _ask(self) -> list[Step]:

@@ -373,7 +373,9 @@ def test_hangup_after_callback_is_still_a_callback() -> None:
 def test_call_time_limit() -> None:
     d = dialog()
     drive(d, Digits("1"))
-    assert finish(feed(d, Expired())).outcome is IvrOutcome.TIMED_OUT
+    end = finish(feed(d, Expired()))
+    assert end.outcome is IvrOutcome.TIMED_OUT
+    assert end.queue == "other"  # still on the line: an operator takes over
 
 
 def test_lookup_results_are_only_accepted_when_asked_for() -> None:

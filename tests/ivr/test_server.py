@@ -366,6 +366,16 @@ async def test_call_time_limit_ends_a_stuck_call(lab_factory: LabFactory) -> Non
     assert [v.outcome for v in lab.visits()] == [IvrOutcome.TIMED_OUT]
 
 
+async def test_a_caller_still_in_the_menu_at_the_time_limit_goes_to_an_operator(
+    lab_factory: LabFactory,
+) -> None:
+    lab = await lab_factory(call_timeout_s=0.5)
+    result = await lab.call(["1", "*", "1", "*", "1", "*", "1", "*"], media_s=0.2)
+    assert result.variables["HOTLINE_OUTCOME"] == "timed_out"
+    assert result.variables["HOTLINE_QUEUE"] == "other"
+    assert lab.visit(result).outcome is IvrOutcome.TIMED_OUT
+
+
 class _Faulty(IvrStore):
     """A store with a bug that hits one caller only."""
 
