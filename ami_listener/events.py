@@ -64,6 +64,9 @@ class ChannelHungUp:
     linkedid: str
     cause: int | None
     cause_text: str | None
+    # Final values of the variables we read, when manager.conf `channelvars` lists them (this is
+    # how the listener works with VarSet filtered out entirely).
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +413,18 @@ def chan_variable(headers: Headers, name: str, key: str = "chanvariable") -> str
     return None
 
 
+def _chan_variables(headers: Headers, wanted: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    raw = headers.get("chanvariable")
+    if raw is None:
+        return ()
+    found = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        name, sep, value = item.partition("=")
+        if sep and value and name in wanted:
+            found.append((name, value))
+    return tuple(found)
+
+
 def _topic(headers: Headers, variables: tuple[str, ...]) -> str | None:
     for name in variables:
         value = chan_variable(headers, name)
@@ -479,6 +494,7 @@ def parse_event(
             _text(headers, "linkedid"),
             _opt_int(headers, "cause"),
             _opt(headers, "cause-txt"),
+            _chan_variables(headers, wanted_variables(topic_variables)),
         )
     if kind in ("bridgeenter", "bridgeleave"):
         return BridgeChanged(

@@ -212,6 +212,8 @@ class LiveState:
         if call is None:
             return
         call.channels.discard(e.uniqueid)
+        for variable, value in e.variables:
+            self._on_variable(ev.VariableSet(e.at, e.uniqueid, linkedid, variable, value))
         if e.uniqueid in (call.caller_uniqueid, call.linkedid) and (
             call.hangup_cause is None or e.uniqueid == call.caller_uniqueid
         ):

@@ -92,3 +92,23 @@ def test_waiting_callers_keep_position_order_in_load() -> None:
             checked += 1
     assert checked > 100
     assert processor.parse_errors_total == 0
+
+
+def test_without_varset_the_hangup_channel_variables_are_enough() -> None:
+    """manager.conf can drop every VarSet when `channelvars` lists the variables we read."""
+    processor = Processor("lab", topic_variables=("TOPIC",))
+    recording = "/var/spool/asterisk/monitor/passes-ca001-1795316914.8.wav"
+    for headers, at in capture_headers(capture_path("ivr_to_agent")):
+        if headers.get("event") == "VarSet":
+            continue
+        if headers.get("event") == "Hangup" and headers["uniqueid"] == headers["linkedid"]:
+            listed = headers["chanvariable"]
+            headers["chanvariable"] = [
+                *(listed if isinstance(listed, list) else [listed]),
+                f"MIXMONITOR_FILENAME={recording}",
+            ]
+        processor.handle(headers, at)
+    (call,) = [c for c in processor.state.take_changes().calls if c["linkedid"] == "1795316914.8"]
+    assert call["recording_file"] == recording
+    assert call["ivr_topic"] == "passes"
+    assert call["ended_at"] is not None
