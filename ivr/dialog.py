@@ -202,6 +202,7 @@ class Dialog:
         caller_number: str | None,
         lang: str | None = None,
         max_retries: int = 2,
+        start_menu: str = "main",
     ) -> None:
         self.catalogue = catalogue
         self.now = now
@@ -209,6 +210,8 @@ class Dialog:
         start_lang = lang if lang in catalogue.languages else catalogue.default_language
         self.record = VisitRecord(lang=start_lang)
         self.max_retries = max_retries
+        # A dialplan may enter the IVR at a submenu (one number per department).
+        self.start_menu = start_menu if start_menu in catalogue.menus else "main"
         self.mode = Mode.MENU
         self._menus: list[str] = []  # stack; the last one is shown
         self._topic: Topic | None = None
@@ -228,7 +231,7 @@ class Dialog:
         return self.mode is Mode.DONE
 
     def start(self) -> list[Step]:
-        return [SetLanguage(self.lang), self._play("welcome"), *self._enter_menu("main")]
+        return [SetLanguage(self.lang), self._play("welcome"), *self._enter_menu(self.start_menu)]
 
     def feed(self, event: Event) -> list[Step]:
         if self.mode is Mode.DONE:
@@ -402,10 +405,9 @@ class Dialog:
             self._set_mode(Mode.LANGUAGE, "language")
             return self._ask()
         if item.action == "back":
-            if len(self._menus) > 1:
-                self._menus.pop()
-            current = self._menus.pop()
-            return self._enter_menu(current)
+            self._menus.pop()
+            parent = self._menus.pop() if self._menus else "main"
+            return self._enter_menu(parent)
         if item.action == "callback":
             return self._offer_callback(None, register=False)
         return self._ask()  # repeat
@@ -416,7 +418,7 @@ class Dialog:
             return self._invalid()
         self.record.lang = langs[int(key) - 1]
         self.record.language_chosen = True
-        menu = self._menus.pop() if self._menus else "main"
+        menu = self._menus.pop() if self._menus else self.start_menu
         return [SetLanguage(self.lang), *self._enter_menu(menu)]
 
     # ------------------------------------------------------------------ topics
@@ -480,7 +482,7 @@ class Dialog:
             return self._queue(topic, announce=False)
         if key == "*":
             self._menus.clear()
-            return self._enter_menu("main")
+            return self._enter_menu(self.start_menu)
         return self._invalid()
 
     # ------------------------------------------------------------------ after hours and callbacks

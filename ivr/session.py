@@ -61,6 +61,16 @@ def _clean(value: str | None) -> str | None:
     return value.strip()
 
 
+def dialplan_options(env: dict[str, str]) -> dict[str, str]:
+    """`key=value` AGI arguments, e.g. AGI(agi://host/ivr,lang=en,menu=utilities); others are ignored."""
+    options: dict[str, str] = {}
+    for key, value in env.items():
+        if key.startswith("agi_arg_") and "=" in value:
+            name, _, setting = value.partition("=")
+            options[name.strip().lower()] = setting.strip()
+    return options
+
+
 def say_date_epoch(day: date) -> int:
     # Noon UTC names the same calendar day in every time zone from UTC-11 to UTC+11.
     return int(datetime.combine(day, time(12, 0), tzinfo=UTC).timestamp())
@@ -108,12 +118,14 @@ class CallHandler:
             result.visit_id, lang = self.store.begin_visit(call, started)
         except Exception:  # the database being down must not drop the caller
             log.exception("cannot open the IVR visit record", extra={"uniqueid": call.uniqueid})
+        options = dialplan_options(env)
         dialog = Dialog(
             self.catalogue,
             now=started,
             caller_number=call.caller_number,
-            lang=lang,
+            lang=lang or options.get("lang"),
             max_retries=self.max_retries,
+            start_menu=options.get("menu", "main"),
         )
         try:
             self._run(agi, dialog, call, result, expired)

@@ -128,6 +128,17 @@ def test_back_returns_to_the_main_menu() -> None:
     assert finish(steps).topic == "subsidies"
 
 
+def test_dialplan_may_enter_at_a_department_menu() -> None:
+    d = Dialog(CATALOGUE, now=TUESDAY_MORNING, caller_number=CALLER, start_menu="utilities")
+    steps = drive(d, Digits("3"), Digits("1"), NoInput())  # heating FAQ, then silence
+    assert prompts(steps)[1] == "menu_utilities"
+    assert finish(steps).topic == "heating"
+    back = drive(Dialog(CATALOGUE, now=TUESDAY_MORNING, caller_number=CALLER, start_menu="utilities"),
+                 Digits("*"), Digits("0"))  # fmt: skip
+    assert prompts(back)[1:3] == ["menu_utilities", "menu_main"]
+    assert Dialog(CATALOGUE, now=TUESDAY_MORNING, caller_number=None, start_menu="nope").start_menu == "main"
+
+
 def test_language_switch_changes_every_following_prompt() -> None:
     d = dialog()
     steps = drive(d, Digits("9"), Digits("2"), Digits("2"), Digits("2"))

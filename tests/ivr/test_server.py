@@ -228,6 +228,14 @@ async def test_language_is_remembered_for_the_next_call(lab_factory: LabFactory,
         assert preference.language == "en"
 
 
+async def test_dialplan_arguments_choose_language_and_entry_menu(lab_factory: LabFactory) -> None:
+    lab = await lab_factory()
+    result = await lab.call(["1"], args=("ce001", "lang=en", "menu=utilities"))
+    assert result.commands[2] == 'STREAM FILE hotline/en/welcome "" 0'
+    assert result.commands[3] == "GET DATA hotline/en/menu_utilities 5000 1"
+    assert result.variables["HOTLINE_TOPIC"] == "water"
+
+
 async def test_status_of_the_callers_latest_request(lab_factory: LabFactory) -> None:
     lab = await lab_factory()
     with lab.factory.begin() as session:
