@@ -208,8 +208,10 @@ class PbxLink:
         batch = self.settings.ami.batch_size
         interval = self.settings.ami.flush_interval_s
         while True:
+            # While a view change is unpublished, wake up soon enough to publish it after the burst.
+            wait = min(interval, PUBLISH_EVERY_S) if self._view_dirty else interval
             try:
-                item = await asyncio.wait_for(self.queue.get(), interval)
+                item = await asyncio.wait_for(self.queue.get(), wait)
             except TimeoutError:
                 self._start_flush(force_view=False)
                 continue
@@ -231,7 +233,7 @@ class PbxLink:
                 return
             now = time.monotonic()
             if applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
-                self._start_flush(force_view=self.queue.empty())
+                self._start_flush(force_view=False)
             # Let the connection read more (and the flush progress) between batches.
             await asyncio.sleep(0)
 

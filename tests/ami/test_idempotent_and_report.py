@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -89,3 +90,32 @@ def test_kpi_definitions_are_in_the_help() -> None:
     assert result.exit_code == 0
     for word in ("service_level_pct", "sl2_pct", "abandon_rate_pct", "asa_s", "Holdtime"):
         assert word in result.output
+
+
+async def test_live_view_is_coalesced_and_ends_with_the_final_picture(
+    sqlite_engine: object, tmp_path: Path
+) -> None:
+    from sqlalchemy import Engine
+
+    from hotline import db
+    from hotline.live import AgentState, read_views, sequences
+
+    assert isinstance(sqlite_engine, Engine)
+    factory = db.make_session_factory(sqlite_engine)
+    result = await replay_capture(
+        capture_path("ivr_to_agent"), lab_settings(str(sqlite_engine.url), tmp_path), factory, speed=20
+    )
+    views = result.views
+    assert len(views) >= 2
+    gaps = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(views)]
+    assert min(gaps[:-1], default=1.0) >= 0.24  # at most ~4 publishes a second (the last is the final flush)
+    final = views[-1]
+    assert final.calls == []
+    assert all(not q.waiting for q in final.queues)
+    anna = next(a for a in final.agents if a.name == "Анна Смирнова")
+    assert anna.state is AgentState.FREE
+    assert anna.calls_taken == 1
+    with factory() as session:
+        assert sequences(session) == {"lab": len(views)}
+        (stored,) = read_views(session)
+    assert stored.model_dump() == final.model_dump()
