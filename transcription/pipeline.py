@@ -83,10 +83,13 @@ def run_pending(
     workers: int = 1,
     progress: bool = False,
     stop: threading.Event | None = None,
+    models: ModelCache | None = None,
 ) -> RunSummary:
     """Transcribe every queued job, then return; jobs of dead workers are queued again first.
 
-    Raises TranscriptionError (one line: how to get a model) when a queued job's language has none.
+    `models` lets a long-lived process (the demo, tests) keep its loaded models between runs; pool
+    workers always load their own. Raises TranscriptionError (one line: how to get a model) when a
+    queued job's language has none.
     """
     config = settings.transcription
     with transaction(session_factory) as session:
@@ -103,7 +106,7 @@ def run_pending(
     with _Progress(session_factory, enabled=progress) as bar:
         on_result = _writer(session_factory, analysis, config, summary, bar.advance)
         if workers <= 1:
-            _run_inline(session_factory, config, on_result, stop)
+            _run_inline(session_factory, models or ModelCache(config), on_result, stop)
         else:
             _run_pool(session_factory, config, workers, on_result, stop)
     summary.wall_s = time.perf_counter() - started
@@ -146,11 +149,12 @@ def _claim(session_factory: sessionmaker[Session]) -> jobs.ClaimedJob | None:
 
 def _run_inline(
     session_factory: sessionmaker[Session],
-    config: TranscriptionSettings,
+    models: ModelCache,
     on_result: ResultHandler,
     stop: threading.Event | None,
 ) -> None:
-    _init_worker(config)
+    global _models
+    _models = models
     while not (stop and stop.is_set()):
         job = _claim(session_factory)
         if job is None:

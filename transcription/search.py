@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, select, text, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 
@@ -22,7 +22,9 @@ from transcription.lemmas import lemma_forms, tokens
 QUERY_LANGUAGES = ("ru", "uk")
 MAX_TERMS = 12
 # Counting every match of a very common word costs more than the page itself; nobody pages that far.
-COUNT_CAP = 10_000  # more words than this is a paste, not a query
+COUNT_CAP = 10_000
+# Best matches ranked on the index alone before the call filters apply (see search()).
+CANDIDATES = 1000  # more words than this is a paste, not a query
 SNIPPET_WORDS_BEFORE = 6
 SNIPPET_WORDS_AFTER = 10
 # The FTS5 table of revision 0002 (SQLite); PostgreSQL searches an expression index instead.
@@ -116,45 +118,67 @@ def search(
     if pbx is not None:
         conditions.append(pbx_col == pbx)
 
-    def joined(statement: Any) -> Any:
+    filtered = len(conditions) > 1
+
+    def joined(statement: Any, *, with_match: bool = True) -> Any:
         statement = statement.join(Transcript, Transcript.id == TranscriptSegment.transcript_id).join(
             Recording, Recording.id == Transcript.recording_id
         )
         statement = statement.outerjoin(Call, Call.id == Recording.call_id)
+        if not with_match:
+            return statement.where(and_(true(), *conditions[1:]))
         if not postgres:
             statement = statement.join(FTS, FTS.c.rowid == TranscriptSegment.id)
         return statement.where(and_(*conditions))
 
-    matches = joined(select(TranscriptSegment.id).select_from(TranscriptSegment)).limit(COUNT_CAP + 1)
-    total = int(session.scalar(select(func.count()).select_from(matches.subquery())) or 0)
+    def matching(column: Any) -> Any:
+        # The index alone: no joins when nothing but the words narrows the search.
+        statement = select(column)
+        statement = statement.select_from(FTS) if not postgres else statement.select_from(TranscriptSegment)
+        return statement.where(matched)
+
+    if filtered:
+        matches = joined(select(TranscriptSegment.id).select_from(TranscriptSegment))
+    else:
+        matches = matching(FTS.c.rowid if not postgres else TranscriptSegment.id)
+    total = int(
+        session.scalar(select(func.count()).select_from(matches.limit(COUNT_CAP + 1).subquery())) or 0
+    )
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     if total == 0 or offset >= total:
         return SearchPage(total=total, hits=[], total_capped=capped)
-    rows = session.execute(
-        joined(
-            select(
-                TranscriptSegment.id,
-                TranscriptSegment.speaker,
-                TranscriptSegment.start_s,
-                TranscriptSegment.end_s,
-                TranscriptSegment.text,
-                Transcript.id,
-                Transcript.language,
-                Recording.id,
-                Recording.call_id,
-                started_at,
-                Call.queue,
-                topic_col,
-                Call.agent,
-                pbx_col,
-                score.label("score"),
-            ).select_from(TranscriptSegment)
-        )
-        .order_by(text("score DESC"), TranscriptSegment.id)
-        .limit(limit)
-        .offset(offset)
+
+    columns = (
+        TranscriptSegment.id, TranscriptSegment.speaker, TranscriptSegment.start_s, TranscriptSegment.end_s,
+        TranscriptSegment.text, Transcript.id, Transcript.language, Recording.id, Recording.call_id,
+        started_at, Call.queue, topic_col, Call.agent, pbx_col,
+    )  # fmt: skip
+    # Rank on the index alone, keep the best candidates, then apply the call filters to those only:
+    # ranking tens of thousands of joined rows for a common word is what makes search slow.
+    wanted_rows = offset + limit
+    pool = max(CANDIDATES, wanted_rows * (20 if filtered else 1))
+    key = FTS.c.rowid if not postgres else TranscriptSegment.id
+    candidates = session.execute(
+        matching(key).add_columns(score.label("score")).order_by(text("score DESC"), key).limit(pool)
     ).all()
+    scores = {segment_id: float(value or 0.0) for segment_id, value in candidates}
+    details = session.execute(
+        joined(select(*columns).select_from(TranscriptSegment), with_match=False).where(
+            TranscriptSegment.id.in_(list(scores))
+        )
+    ).all()
+    ranked: list[Any] = sorted(details, key=lambda r: (-scores[r[0]], r[0]))
+    if len(ranked) < wanted_rows and len(candidates) == pool:
+        # The filters removed too many of the best candidates: rank every match (slower, exact).
+        exact = session.execute(
+            joined(select(*columns, score.label("score")).select_from(TranscriptSegment))
+            .order_by(text("score DESC"), TranscriptSegment.id)
+            .limit(wanted_rows)
+        ).all()
+        scores.update({row[0]: float(row[-1] or 0.0) for row in exact})
+        ranked = [tuple(row[:-1]) for row in exact]
+    rows = [(*row, scores[row[0]]) for row in ranked[offset:wanted_rows]]
     words = _words_of(session, [row[0] for row in rows])
     wanted = frozenset().union(*terms)
     hits = [_hit(row, words.get(row[0], []), wanted) for row in rows]

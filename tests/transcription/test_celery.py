@@ -14,7 +14,7 @@ from tests.conftest import REDIS_URL, demo_settings, service_missing
 from transcription import jobs
 from transcription.worker import dispatch_pending, make_celery
 
-from .conftest import AUDIO, KO
+from .conftest import KO, SHORT_SPEECH
 
 pytestmark = [pytest.mark.redis, pytest.mark.vosk, pytest.mark.slow]
 
@@ -47,7 +47,7 @@ def test_celery_worker_transcribes_a_dispatched_job_once(
     factory = db.make_session_factory(sqlite_engine)
     with transaction(factory) as session:
         jobs.enqueue_recording(
-            session, path=str(AUDIO / "ru_silero_vad_ru_num_8k.wav"), pbx=None, linkedid=None,
+            session, path=str(SHORT_SPEECH), pbx=None, linkedid=None,
             call_id=None, language=KO,
         )  # fmt: skip
     app = make_celery(settings)

@@ -16,7 +16,7 @@ from hotline.settings import TranscriptionSettings
 from transcription.audio import load_recording, split_pair
 from transcription.engine import Segment, decode_track, decode_tracks, model_path
 
-from .conftest import AUDIO, IVR_RECORDING, SPLIT, SPLIT_MIXED
+from .conftest import AUDIO, IVR_RECORDING, SHORT_SPEECH, SPLIT, SPLIT_MIXED, short_copy, short_split_call
 
 pytestmark = pytest.mark.vosk
 
@@ -32,8 +32,10 @@ def _assert_timed(segments: list[Segment], duration_s: float) -> None:
         assert 0.0 <= word.confidence <= 1.0
 
 
-def test_telephone_recording_decodes_at_8khz_with_increasing_word_times(ko_model: Any) -> None:
-    audio = load_recording(IVR_RECORDING)
+def test_telephone_recording_decodes_at_8khz_with_increasing_word_times(
+    ko_model: Any, tmp_path: Path
+) -> None:
+    audio = load_recording(short_copy(IVR_RECORDING, tmp_path, 5.0))
     assert (audio.rate, audio.channels, len(audio.tracks)) == (8000, 1, 1)
     decoded = decode_tracks(ko_model, audio.tracks)
     assert {s.speaker for s in decoded.segments} == {Speaker.MIXED}
@@ -44,10 +46,12 @@ def test_telephone_recording_decodes_at_8khz_with_increasing_word_times(ko_model
     assert decoded.segments[0].words[0].start_s == pytest.approx(first_speech, abs=0.6)
 
 
-@pytest.mark.parametrize("name", ["ru_silero_vad_ru_num.wav", "ru_silero_vad_ru_num_8k.wav"])
-def test_real_human_speech_decodes_at_its_own_rate(ko_model: Any, name: str) -> None:
-    audio = load_recording(AUDIO / name)
-    assert audio.rate == (8000 if "8k" in name else 16000)
+@pytest.mark.parametrize(
+    ("path", "rate"), [(SHORT_SPEECH, 16000), (AUDIO / "ru_silero_vad_ru_num_8k.wav", 8000)]
+)
+def test_real_human_speech_decodes_at_its_own_rate(ko_model: Any, path: Path, rate: int) -> None:
+    audio = load_recording(path)
+    assert audio.rate == rate
     decoded = decode_tracks(ko_model, audio.tracks)
     _assert_timed(decoded.segments, audio.duration_s)
 
@@ -65,11 +69,15 @@ def _inside_own_turns(segments: list[Segment], speaker: Speaker, turns: list[dic
     return len(inside) / len(words)
 
 
-def test_mixmonitor_rx_tx_pair_gives_caller_and_agent_at_their_own_times(ko_model: Any) -> None:
-    rx, tx = split_pair(SPLIT_MIXED)
+def test_mixmonitor_rx_tx_pair_gives_caller_and_agent_at_their_own_times(
+    ko_model: Any, tmp_path: Path
+) -> None:
+    # The first 8 s: the agent greets (1.0-3.1 s), the caller asks (3.7-7.2 s).
+    mixed = short_split_call(tmp_path, 8.0)
+    rx, tx = split_pair(mixed)
     assert rx is not None
     assert tx is not None
-    audio = load_recording(SPLIT_MIXED, rx, tx)
+    audio = load_recording(mixed, rx, tx)
     decoded = decode_tracks(ko_model, audio.tracks)
     assert {s.speaker for s in decoded.segments} == {Speaker.CALLER, Speaker.AGENT}
     turns = _utterances(SPLIT / "manifest.json", SPLIT_MIXED.name)
@@ -81,12 +89,12 @@ def test_stereo_file_is_split_into_caller_left_and_agent_right(ko_model: Any, tm
     rx, _ = sf.read(str(SPLIT / "utilities-cs001-1795317823.418-rx.wav"), dtype="int16")
     tx, _ = sf.read(str(SPLIT / "utilities-cs001-1795317823.418-tx.wav"), dtype="int16")
     stereo = tmp_path / "stereo.wav"
-    sf.write(str(stereo), np.stack([rx, tx], axis=1)[: 8000 * 8], 8000, subtype="PCM_16")
+    sf.write(str(stereo), np.stack([rx, tx], axis=1)[: 8000 * 6], 8000, subtype="PCM_16")
     audio = load_recording(stereo)
     assert [t.speaker for t in audio.tracks] == [Speaker.CALLER, Speaker.AGENT]
     agent = decode_track(ko_model, audio.tracks[1])
     caller = decode_track(ko_model, audio.tracks[0])
-    # In the first 8 s the agent greets (1.0-3.1 s) and the caller speaks (3.7-7.2 s).
+    # In the first 6 s the agent greets (1.0-3.1 s) and the caller starts speaking (3.7 s).
     assert agent
     assert caller
     assert agent[0].words[0].start_s < 3.2

@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-import soundfile as sf
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,7 @@ from transcription import jobs
 from transcription.audio import split_pair
 from transcription.pipeline import run_pending
 
-from .conftest import AUDIO, KO, SPLIT_MIXED, engine_settings
+from .conftest import KO, SHORT_SPEECH, engine_settings, short_copy, short_split_call
 
 pytestmark = pytest.mark.vosk
 
@@ -43,31 +43,22 @@ def _enqueue(factory: sessionmaker[Session], path: Path, language: str = KO) -> 
         )
 
 
-def _short_split_call(folder: Path, seconds: float = 8.0) -> Path:
-    """The first seconds of the rx/tx/mixed MixMonitor triple (keeps the test quick)."""
-    folder.mkdir()
-    for suffix in ("", "-rx", "-tx"):
-        source = SPLIT_MIXED.with_name(f"{SPLIT_MIXED.stem}{suffix}.wav")
-        data, rate = sf.read(str(source), dtype="int16")
-        sf.write(str(folder / source.name), data[: int(rate * seconds)], rate, subtype="PCM_16")
-    return folder / SPLIT_MIXED.name
-
-
 def test_good_files_are_transcribed_and_broken_ones_fail_alone(
-    session_factory: sessionmaker[Session], db_url: str, tmp_path: Path, ko_model_dir: Path
+    session_factory: sessionmaker[Session], db_url: str, tmp_path: Path, ko_model_dir: Path, ko_models: Any
 ) -> None:
-    split_call = _short_split_call(tmp_path / "split")
+    split_call = short_split_call(tmp_path / "split", 4.0)
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF\x00\x00")
     missing = tmp_path / "gone.wav"
-    for path in (AUDIO / "ru_silero_vad_ru_num_8k.wav", broken, split_call, missing):
+    for path in (SHORT_SPEECH, broken, split_call, missing):
         _enqueue(session_factory, path)
-    _enqueue(session_factory, AUDIO / "ru_silero_vad_ru_num_8k.wav")  # the same file again
+    _enqueue(session_factory, SHORT_SPEECH)  # the same file again
 
-    summary = run_pending(engine_settings(db_url, tmp_path, ko_model_dir), session_factory)
+    settings = engine_settings(db_url, tmp_path, ko_model_dir)
+    summary = run_pending(settings, session_factory, models=ko_models)
 
     assert (summary.done, summary.failed) == (2, 2)
-    assert summary.audio_s == pytest.approx(6.7 + 8.0, abs=0.1)
+    assert summary.audio_s == pytest.approx(2.0 + 4.0, abs=0.1)
     with session_factory() as session:
         failures = dict(
             session.execute(
@@ -83,7 +74,7 @@ def test_good_files_are_transcribed_and_broken_ones_fail_alone(
         assert split is not None
         assert split.model == "model"
         assert split.decode_s > 0
-        assert split.audio_duration_s == pytest.approx(8.0, abs=0.01)
+        assert split.audio_duration_s == pytest.approx(4.0, abs=0.01)
         speakers = set(
             session.scalars(
                 select(TranscriptSegment.speaker).where(TranscriptSegment.transcript_id == split.id)
@@ -101,7 +92,7 @@ def test_no_model_for_the_language_stops_with_how_to_get_one(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'hotline.db'}"
     factory = db.make_session_factory(db.make_engine(DatabaseSettings(url=url)))
-    _enqueue(factory, AUDIO / "ru_silero_vad_ru_num_8k.wav", language="ru")
+    _enqueue(factory, SHORT_SPEECH, language="ru")
     with pytest.raises(TranscriptionError, match="hotline models download vosk-model-small-ru"):
         run_pending(engine_settings(url, tmp_path, ko_model_dir), factory)
     with factory() as session:
@@ -121,12 +112,14 @@ run_pending(settings, db.make_session_factory(db.make_engine(settings.database))
 
 
 @pytest.mark.slow
-def test_job_of_a_killed_worker_is_retried_and_finished(tmp_path: Path, ko_model_dir: Path) -> None:
+def test_job_of_a_killed_worker_is_retried_and_finished(
+    tmp_path: Path, ko_model_dir: Path, ko_models: Any
+) -> None:
     url = f"sqlite:///{tmp_path / 'hotline.db'}"
     engine = db.make_engine(DatabaseSettings(url=url))
     db.upgrade(engine)
     factory = db.make_session_factory(engine)
-    _enqueue(factory, AUDIO / "ru_silero_vad_ru_num_8k.wav")
+    _enqueue(factory, SHORT_SPEECH)
     worker = subprocess.Popen([sys.executable, "-c", WORKER, url, str(ko_model_dir)], cwd=tmp_path)
     try:
         deadline = time.monotonic() + 30
@@ -144,7 +137,7 @@ def test_job_of_a_killed_worker_is_retried_and_finished(tmp_path: Path, ko_model
     with factory() as session:
         assert session.scalar(select(TranscriptionJob.status)) == JobStatus.RUNNING
 
-    summary = run_pending(engine_settings(url, tmp_path, ko_model_dir), factory)
+    summary = run_pending(engine_settings(url, tmp_path, ko_model_dir), factory, models=ko_models)
 
     assert summary.done == 1
     with factory() as session:
@@ -161,13 +154,8 @@ def test_process_pool_transcribes_every_job_once(tmp_path: Path, ko_model_dir: P
     engine = db.make_engine(DatabaseSettings(url=url))
     db.upgrade(engine)
     factory = db.make_session_factory(engine)
-    files = []
     for n in range(4):
-        copy = tmp_path / f"call-{n}.wav"
-        data, rate = sf.read(str(AUDIO / "ru_silero_vad_ru_num_8k.wav"), dtype="int16")
-        sf.write(str(copy), data[n * 800 :], rate, subtype="PCM_16")  # different bytes each
-        files.append(copy)
-        _enqueue(factory, copy)
+        _enqueue(factory, short_copy(SHORT_SPEECH, tmp_path / f"call-{n}", 2.0, skip=n * 80))
 
     summary = run_pending(engine_settings(url, tmp_path, ko_model_dir), factory, workers=2)
 

@@ -107,3 +107,17 @@ def test_empty_query_and_deleted_transcripts(
         session.execute(delete(Transcript))
     with session_factory() as session:
         assert search(session, query="спасибо").total == 0
+
+
+def test_filters_still_find_hits_beyond_the_best_ranked_candidates(
+    session_factory: sessionmaker[Session], calls: list[ReferenceCall], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_factory() as session:
+        expected = search(session, query="спасибо", agent="Ольга Кузнецова")
+        # With room for one candidate only, the filters discard it and the exact ranking takes over.
+        monkeypatch.setattr("transcription.search.CANDIDATES", 1)
+        narrow = search(session, query="спасибо", agent="Ольга Кузнецова")
+        unfiltered = search(session, query="спасибо", limit=2)
+    assert expected.total == narrow.total == 2
+    assert [h.segment_id for h in narrow.hits] == [h.segment_id for h in expected.hits]
+    assert len(unfiltered.hits) == 2
