@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.auth import Forbidden, NotAuthenticated, PrincipalCache, make_signer
 from api.live_hub import LiveHub
 from api.ratelimit import LoginLimiter
+from api.topics import TopicNames
 from api.wiring import Wiring
 from hotline.db import make_engine, make_session_factory
 from hotline.settings import Settings
@@ -50,6 +51,7 @@ def create_app(
         templates=Jinja2Templates(directory=PACKAGE / "templates"),
         signer=make_signer(settings.api.session_secret.get_secret_value()),
         principals=PrincipalCache(auth_cache_s),
+        topics=TopicNames(settings),
     )
 
     @asynccontextmanager

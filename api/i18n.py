@@ -92,7 +92,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sp_caller": {"ru": "абонент", "en": "caller"},
     "sp_agent": {"ru": "оператор", "en": "agent"},
     "sp_mixed": {"ru": "оба", "en": "both"},
-    "base": {"ru": "База", "en": "Base"},
+    "base": {"ru": "База (100%)", "en": "Base (100%)"},
+    "base_answered": {"ru": "отвеченные звонки", "en": "answered calls"},
+    "base_transcribed": {"ru": "расшифрованные звонки", "en": "transcribed calls"},
 }
 
 

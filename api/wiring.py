@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from api.auth import PrincipalCache
     from api.live_hub import LiveHub
     from api.ratelimit import LoginLimiter
+    from api.topics import TopicNames
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Wiring:
     templates: Jinja2Templates
     signer: URLSafeTimedSerializer
     principals: PrincipalCache
+    topics: TopicNames
 
 
 def wiring_of(connection: HTTPConnection) -> Wiring:

@@ -25,7 +25,8 @@ def render(
     request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     language = pick_language(request, user.language if user else None)
-    response = wiring_of(request).templates.TemplateResponse(
+    wiring = wiring_of(request)
+    response = wiring.templates.TemplateResponse(
         request,
         name,
         {
@@ -34,6 +35,7 @@ def render(
             "lang": language,
             "t": translator(language),
             "messages": catalogue(language),
+            "topic_names": wiring.topics.names(language) if user else {},
             **context,
         },
         status_code=status_code,
@@ -146,6 +148,7 @@ def requests_page(
         view=view,
         overdue_total=len(overdue),
         can_write=user.role in WRITE_ROLES,
+        request_topics=wiring.topics.request_topics(pick_language(request, user.language)),
     )
 
 

@@ -12,11 +12,11 @@ async function load(event) {
   const days = [...new Set(share.rows.map((r) => r.day))].sort();
   const topics = [...new Set(share.rows.map((r) => r.topic))].sort();
   const datasets = topics.map((topic, i) => ({
-    label: topic || "—", backgroundColor: PALETTE[i % PALETTE.length],
+    label: topicName(topic) || "—", backgroundColor: PALETTE[i % PALETTE.length],
     data: days.map((day) => { const row = share.rows.find((r) => r.day === day && r.topic === topic); return row ? row.share_pct : 0; }),
   }));
   const bases = days.map((day) => { const row = share.rows.find((r) => r.day === day); return row ? day + ": " + row.base_count : ""; });
-  document.getElementById("share-base").textContent = t("base") + ": " + share.base + " (" + bases.join(", ") + ")";
+  document.getElementById("share-base").textContent = t("base") + ": " + t("base_" + share.base) + " (" + bases.join(", ") + ")";
   if (shareChart) shareChart.destroy();
   shareChart = new Chart(document.getElementById("share-chart"), {
     type: "bar", data: { labels: days, datasets },
@@ -30,7 +30,7 @@ async function load(event) {
   });
   const incidents = await api("/api/incidents?" + params.toString());
   const list = document.getElementById("incidents");
-  list.replaceChildren(...incidents.items.map((i) => el("li", {}, new Date(i.window_start).toLocaleString() + " · " + i.topic + " · " + i.key_words + " · " + i.call_count)));
+  list.replaceChildren(...incidents.items.map((i) => el("li", {}, new Date(i.window_start).toLocaleString() + " · " + topicName(i.topic) + " · " + i.key_words + " · " + i.call_count)));
 }
 
 rangeForm.addEventListener("submit", load);

@@ -2,6 +2,8 @@
 "use strict";
 const T = JSON.parse(document.getElementById("i18n").textContent);
 const t = (key) => T[key] || key;
+const TOPICS = JSON.parse(document.getElementById("topics").textContent);
+const topicName = (id) => (id ? TOPICS[id] || id : "");
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 
 async function api(path, options = {}) {

@@ -35,7 +35,7 @@ async function runSearch(event) {
   for (const hit of page.hits) {
     const when = hit.started_at ? new Date(hit.started_at).toLocaleString() : "";
     const item = el("li", { class: "hit", "data-recording": String(hit.recording_id), "data-start": String(hit.start_s) },
-      el("div", { class: "muted" }, [when, hit.queue, hit.topic, t("sp_" + hit.speaker), clock(hit.start_s)].filter(Boolean).join(" · ")),
+      el("div", { class: "muted" }, [when, hit.queue, topicName(hit.topic), t("sp_" + hit.speaker), clock(hit.start_s)].filter(Boolean).join(" · ")),
       snippet(hit.snippet));
     item.addEventListener("click", () => play(hit, item));
     hitsBox.append(item);

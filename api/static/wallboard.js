@@ -43,7 +43,7 @@ function render() {
         waitingBody.append(el("tr", {},
           el("td", {}, queue.name),
           el("td", {}, caller.caller_name || caller.caller_number || "—"),
-          el("td", {}, caller.topic || ""),
+          el("td", {}, topicName(caller.topic)),
           el("td", {}, el("span", { class: "tick", "data-since": String(Date.parse(caller.joined_at)) }, clock((now - Date.parse(caller.joined_at)) / 1000)))));
       }
     }

@@ -137,3 +137,13 @@ def test_numbering_and_overdue_on_each_database(
         found = citizen.find_request(session, "2601060002")
         assert found is not None
         assert found.summary == "1"
+
+
+def test_topics_show_by_their_catalogue_names(client: TestClient, users: Users) -> None:
+    number = _new(client, users, topic="water")["service_request_id"]
+    russian = client.get(f"/requests/{number}?lang=ru", headers=users.bearer(Role.SUPERVISOR)).text
+    assert "Водоснабжение" in russian
+    english = client.get("/requests?lang=en", headers=users.bearer(Role.SUPERVISOR)).text
+    assert "Water supply" in english
+    assert '<option value="heating">Heating</option>' in english  # the new-request form offers topics
+    assert 'value="operator"' not in english  # a menu function, not a request topic
