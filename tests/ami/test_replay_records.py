@@ -116,3 +116,25 @@ async def test_member_ops_pause_reasons_become_periods(sqlite_engine: object, tm
     assert sorted(p.queue for p in volkov) == ["passes", "utilities"]
     assert all(p.ended_at is not None for p in volkov)
     assert result.service.links[0].processor.parse_errors_total == 0
+
+
+async def test_repeated_replay_renumbers_calls(sqlite_engine: object, tmp_path: Path) -> None:
+    """The demo's endless replay: each round is a new set of calls (new ids and times), none merged."""
+    from hotline import db
+
+    factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
+    await replay_capture(
+        capture_path("ivr_to_agent"),
+        lab_settings(str(sqlite_engine.url), tmp_path),
+        factory,
+        repeat=3,  # type: ignore[attr-defined]
+    )
+    with factory() as session:
+        calls = session.scalars(select(Call).order_by(Call.started_at)).all()
+    (original,) = capture_linkedids(capture_path("ivr_to_agent"))
+    assert len(calls) == 3
+    assert calls[0].linkedid == original
+    assert len({c.linkedid for c in calls}) == 3
+    assert all(c.outcome is CallOutcome.ANSWERED and c.agent == "Анна Смирнова" for c in calls)
+    assert calls[0].ended_at is not None
+    assert calls[0].ended_at < calls[1].started_at  # rounds follow each other in time
