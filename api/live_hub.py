@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 REDIS_CHANNEL = "hotline:live"
 SUBSCRIBER_BACKLOG = 32
 KEEPALIVE_S = 15.0
-KEEPALIVE = b": keep-alive\n\n"
+# An event, not a comment: the wallboard sees it and knows the stream is alive on a quiet day.
+KEEPALIVE = b"event: ping\ndata: {}\n\n"
 
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 

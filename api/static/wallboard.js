@@ -126,7 +126,10 @@ function connect() {
     const view = JSON.parse(event.data); state.views[view.pbx] = view; state.lastEvent = Date.now(); render(); sample();
   });
   source.addEventListener("kpis", (event) => { state.kpis = JSON.parse(event.data); state.lastEvent = Date.now(); render(); sample(); });
-  source.onopen = () => { state.lastEvent = Date.now(); };
+  source.addEventListener("ping", () => { state.lastEvent = Date.now(); });
+  source.onopen = () => { state.lastEvent = Date.now(); render(); };
+  // EventSource reconnects by itself; until then the board says its numbers may be old.
+  source.onerror = () => { state.lastEvent = 0; render(); };
 }
 
 setupChart();
