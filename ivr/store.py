@@ -7,11 +7,13 @@ one short transaction when it starts, one when it ends, and one per lookup or ca
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +77,16 @@ class IvrStore:
             return None
         return {item.name: len(item.waiting) for item in view.queues}
 
+    # A caller is waiting on every query: a locked table must not leave them in silence for long.
+    STATEMENT_TIMEOUT_MS = 3000
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with transaction(self.session_factory) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text(f"SET LOCAL statement_timeout = {int(self.STATEMENT_TIMEOUT_MS)}"))
+            yield session
+
     def begin_visit(self, call: CallInfo, started_at: datetime) -> tuple[int, str | None]:
         """Open the visit record (or reuse it when the dialplan runs the IVR again on the same channel).
 
@@ -86,7 +98,7 @@ class IvrStore:
             return self._begin(call, started_at)
 
     def _begin(self, call: CallInfo, started_at: datetime) -> tuple[int, str | None]:
-        with transaction(self.session_factory) as session:
+        with self._transaction() as session:
             visit = session.scalar(
                 select(IvrVisit).where(IvrVisit.pbx == call.pbx, IvrVisit.uniqueid == call.uniqueid)
             )
@@ -111,7 +123,7 @@ class IvrStore:
             return visit.id, lang
 
     def end_visit(self, visit_id: int, call: CallInfo, record: VisitRecord, ended_at: datetime) -> None:
-        with transaction(self.session_factory) as session:
+        with self._transaction() as session:
             visit = session.get(IvrVisit, visit_id)
             if visit is None:  # deleted meanwhile (retention job); nothing to complete
                 return
@@ -141,7 +153,7 @@ class IvrStore:
         self, caller_number: str | None, number: str | None, now: datetime
     ) -> StatusFound | StatusNotFound | RateLimited:
         """The caller's latest request (number None) or the one typed, rate-limited per caller number."""
-        with transaction(self.session_factory) as session:
+        with self._transaction() as session:
             if number is None:
                 if not caller_number:
                     return StatusNotFound()
@@ -185,7 +197,7 @@ class IvrStore:
         now: datetime,
     ) -> int:
         assert call.caller_number, "the dialog offers callbacks only to callers with a number"
-        with transaction(self.session_factory) as session:
+        with self._transaction() as session:
             callback = CallbackRequest(
                 caller_number=call.caller_number,
                 caller_name=call.caller_name,
