@@ -74,7 +74,12 @@ def synthesize_missing(
 ) -> PromptReport:
     espeak, sox = _tools()
     root = sounds_dir / "hotline"
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AudioError(
+            f"{root}: cannot create the prompt folder ({exc.strerror}); check agi.sounds_dir"
+        ) from None
     manifest_path = root / MANIFEST
     try:
         manifest: dict[str, str] = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -99,7 +104,10 @@ def synthesize_missing(
             report.up_to_date += 1
             continue
         (report.refreshed if existing else report.created).append(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AudioError(f"{target.parent}: cannot create ({exc.strerror})") from None
         jobs.append((relative, text, voice, target))
 
     def run(job: tuple[str, str, str, Path]) -> tuple[str, str | None]:
@@ -120,5 +128,8 @@ def synthesize_missing(
                         bucket.remove(relative)
             else:
                 manifest[relative] = made
-    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    try:
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    except OSError as exc:
+        raise AudioError(f"{manifest_path}: cannot write ({exc.strerror})") from None
     return report

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import soundfile
 
+from hotline.errors import AudioError
 from ivr.catalogue import default_catalogue_path, load_catalogue
 from ivr.prompts import synthesize_missing
 from tests.conftest import service_missing
@@ -57,3 +58,10 @@ def test_changed_text_is_synthesized_again(tmp_path: Path) -> None:
     assert report.refreshed == ["en/goodbye.wav"]
     assert report.created == []
     assert (sounds / "hotline" / "en" / "goodbye.wav").read_bytes() != before
+
+
+def test_unwritable_sounds_folder_is_a_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "sounds"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(AudioError, match="cannot create the prompt folder"):
+        synthesize_missing(load_catalogue(), blocked, languages=["ru"])
