@@ -62,15 +62,21 @@ def _password_stamp(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
-def start_session(response: Response, wiring: Wiring, user: User) -> str:
-    csrf = secrets.token_urlsafe(24)
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def start_session(response: Response, wiring: Wiring, user: User, csrf: str | None = None) -> str:
+    """Set the signed session cookie on `response`; returns the session's CSRF token."""
+    csrf = csrf or new_csrf_token()
     value = wiring.signer.dumps({"u": user.id, "c": csrf, "p": _password_stamp(user)})
     response.set_cookie(
         SESSION_COOKIE,
         value,
         max_age=SESSION_MAX_AGE_S,
         httponly=True,
-        samesite="strict",
+        # Lax: a link from an alert e-mail opens the wallboard signed in; changes need the CSRF token.
+        samesite="lax",
         secure=wiring.settings.api.cookie_secure,
         path="/",
     )
@@ -79,7 +85,7 @@ def start_session(response: Response, wiring: Wiring, user: User) -> str:
 
 def end_session(response: Response, wiring: Wiring) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=wiring.settings.api.cookie_secure
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=wiring.settings.api.cookie_secure
     )
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import ALL_ROLES, Principal, end_session, require, roles_note, start_session
+from api.auth import ALL_ROLES, Principal, end_session, new_csrf_token, require, roles_note, start_session
 from api.users import find_user, verify_password
 from api.wiring import Wiring, wiring_of
 from hotline.db import transaction
@@ -114,10 +114,9 @@ def login_json(request: Request, body: LoginBody) -> JSONResponse:
         )
     if user is None:
         return JSONResponse({"detail": "wrong user name or password"}, status_code=401)
-    response = JSONResponse({"username": user.username, "role": user.role.value})
-    csrf = start_session(response, wiring, user)
-    response.body = response.render({"username": user.username, "role": user.role.value, "csrf": csrf})
-    response.headers["content-length"] = str(len(response.body))
+    csrf = new_csrf_token()
+    response = JSONResponse({"username": user.username, "role": user.role.value, "csrf": csrf})
+    start_session(response, wiring, user, csrf)
     return response
 
 
