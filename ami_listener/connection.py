@@ -34,8 +34,15 @@ FrameErrorSink = Callable[[str, str], None]
 
 
 class HotlineProtocol(AMIProtocol):  # type: ignore[misc]
+    def __init__(self, owner: AmiConnection) -> None:
+        super().__init__()
+        self._owner = owner
+
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
+        # panoramisk attaches the factory only in a later callback; the banner can arrive before it.
+        self.factory = self._owner
+        self.encoding = "utf8"
         self.splitter = FrameSplitter()
 
     def data_received(self, data: bytes) -> None:
@@ -76,7 +83,7 @@ class AmiConnection(Manager):  # type: ignore[misc]
         on_noise: Callable[[], None] | None = None,
         **config: Any,
     ) -> None:
-        config.setdefault("protocol_factory", HotlineProtocol)
+        config.setdefault("protocol_factory", lambda: HotlineProtocol(self))
         config.setdefault("ping_delay", 10**6)  # panoramisk's own pinger never checks replies: off
         super().__init__(**config)
         self._on_message = on_message

@@ -302,6 +302,39 @@ IGNORED_EVENTS = frozenset(
 )
 
 
+# The commonest noise, recognised by its first line alone (str.startswith with a tuple runs in C).
+_NOISE_PREFIXES = tuple(
+    f"Event: {name}\r\n"
+    for name in (
+        "Newexten",
+        "DeviceStateChange",
+        "AGIExecStart",
+        "AGIExecEnd",
+        "Newstate",
+        "NewConnectedLine",
+        "SoftHangupRequest",
+        "HangupRequest",
+        "Cdr",
+        "DialBegin",
+        "DialEnd",
+        "DialState",
+        "LocalBridge",
+        "MusicOnHoldStart",
+        "MusicOnHoldStop",
+        "DTMFBegin",
+        "DTMFEnd",
+        "OriginateResponse",
+        "BridgeCreate",
+        "BridgeDestroy",
+        "MixMonitorStart",
+        "SuccessfulAuth",
+        "RTCPSent",
+        "RTCPReceived",
+        "CEL",
+    )
+)
+
+
 def headers_of(message: Mapping[str, object]) -> dict[str, str | list[str]]:
     """Lower-cased header dict of a panoramisk Message (or any mapping of header → value)."""
     store = getattr(message, "_store", None)
@@ -324,11 +357,9 @@ def is_noise(frame: str, topic_variables: tuple[str, ...]) -> bool:
     About three quarters of the stream (VarSet, Newexten, DeviceStateChange ...) is dropped here,
     before panoramisk builds a message for it.
     """
-    if not frame.startswith("Event: "):
-        return False
-    end = frame.find("\r\n")
-    name = (frame[7:] if end < 0 else frame[7:end]).lower()
-    if name == "varset":
+    if frame.startswith(_NOISE_PREFIXES):
+        return True
+    if frame.startswith("Event: VarSet\r\n"):
         start = frame.find("\r\nVariable: ")
         if start < 0:
             return False  # malformed: let the parser count it
@@ -336,7 +367,7 @@ def is_noise(frame: str, topic_variables: tuple[str, ...]) -> bool:
         stop = frame.find("\r\n", start)
         variable = (frame[start:] if stop < 0 else frame[start:stop]).lstrip("_")
         return variable not in wanted_variables(topic_variables)
-    return name in IGNORED_EVENTS and "\r\nActionID: " not in frame
+    return False
 
 
 def _text(headers: Headers, key: str) -> str:

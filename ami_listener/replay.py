@@ -500,6 +500,7 @@ class ReplayServer:
             self._mirror.observe(data, wall)
         pending.clear()
         await writer.drain()
+        await asyncio.sleep(0)  # drain() does not yield while the client keeps up: answer its Pings
 
     async def _answer_actions(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
