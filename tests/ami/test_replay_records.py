@@ -138,3 +138,41 @@ async def test_repeated_replay_renumbers_calls(sqlite_engine: object, tmp_path: 
     assert all(c.outcome is CallOutcome.ANSWERED and c.agent == "Анна Смирнова" for c in calls)
     assert calls[0].ended_at is not None
     assert calls[0].ended_at < calls[1].started_at  # rounds follow each other in time
+
+
+async def test_two_pbxes_at_once_keep_their_calls_apart(sqlite_engine: object, tmp_path: Path) -> None:
+    """The same capture on two PBXes: same Linkedids, two sets of records, each tagged with its PBX."""
+    import asyncio
+
+    from ami_listener.replay import ReplayServer
+    from ami_listener.service import AmiService
+    from hotline import db
+    from hotline.settings import PbxSettings
+
+    factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
+    servers = [ReplayServer(capture_path("abandon"), speed=0) for _ in range(2)]
+    ports = [await server.start() for server in servers]
+    base = lab_settings(str(sqlite_engine.url), tmp_path)  # type: ignore[attr-defined]
+    pbxes = [
+        PbxSettings(name=name, port=port, secret="hotline")  # type: ignore[arg-type]
+        for name, port in zip(("north", "south"), ports, strict=True)
+    ]
+    service = AmiService(
+        base.model_copy(update={"ami": base.ami.model_copy(update={"pbxes": pbxes})}), factory
+    )
+    run = asyncio.create_task(service.run())
+    await asyncio.wait_for(asyncio.gather(*(s.wait_done() for s in servers)), 30)
+    while any(link.sessions_ended < 1 for link in service.links):  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    await service.stop()
+    await run
+    for server in servers:
+        await server.close()
+    with factory() as session:
+        calls = session.scalars(select(Call)).all()
+        pbx_rows = session.scalars(select(Pbx).order_by(Pbx.name)).all()
+    linkedids = capture_linkedids(capture_path("abandon"))
+    for name in ("north", "south"):
+        assert sorted(c.linkedid for c in calls if c.pbx == name) == sorted(linkedids)
+    assert [p.name for p in pbx_rows] == ["north", "south"]
+    assert pbx_rows[0].events_total == pbx_rows[1].events_total > 0
