@@ -78,6 +78,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "note": {"ru": "Комментарий", "en": "Note"},
     "change_status": {"ru": "Изменить статус", "en": "Change status"},
     "escalated": {"ru": "Передано руководителю", "en": "Escalated"},
+    "escalate": {
+        "ru": "Передать просроченные руководителю",
+        "en": "Escalate overdue to the head of department",
+    },
     "not_found": {"ru": "Не найдено", "en": "Not found"},
     "st_registered": {"ru": "Зарегистрировано", "en": "Registered"},
     "st_in_progress": {"ru": "В работе", "en": "In progress"},

@@ -20,3 +20,11 @@ if (statusForm) {
     window.location.reload();
   });
 }
+const escalateButton = document.getElementById("escalate");
+if (escalateButton) {
+  escalateButton.addEventListener("click", async () => {
+    const result = await api("/api/requests/overdue/escalate", { method: "POST" });
+    document.getElementById("escalated").textContent = t("escalated") + ": " + (result.escalated.join(", ") || "—");
+    setTimeout(() => window.location.reload(), 1500);
+  });
+}

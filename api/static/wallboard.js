@@ -47,7 +47,9 @@ function render() {
           el("td", {}, el("span", { class: "tick", "data-since": String(Date.parse(caller.joined_at)) }, clock((now - Date.parse(caller.joined_at)) / 1000)))));
       }
     }
-    for (const agent of view.agents) {
+    const order = { talking: 0, ringing: 1, free: 2, paused: 3, unavailable: 4 };
+    const agents = [...view.agents].sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || a.name.localeCompare(b.name));
+    for (const agent of agents) {
       agentsBody.append(el("tr", { class: "ag-" + agent.state },
         el("td", {}, agent.name),
         el("td", {}, t("ag_" + agent.state)),

@@ -147,3 +147,16 @@ def test_topics_show_by_their_catalogue_names(client: TestClient, users: Users) 
     assert "Water supply" in english
     assert '<option value="heating">Heating</option>' in english  # the new-request form offers topics
     assert 'value="operator"' not in english  # a menu function, not a request topic
+
+
+def test_overdue_tab_offers_escalation_to_writers_only(
+    client: TestClient, users: Users, settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    with transaction(factory) as session:
+        citizen.register_request(
+            session, settings, summary="late", now=datetime.now(UTC) - timedelta(days=60)
+        )
+    supervisor = client.get("/requests?view=overdue", headers=users.bearer(Role.SUPERVISOR)).text
+    assert 'id="escalate"' in supervisor
+    analyst = client.get("/requests?view=overdue", headers=users.bearer(Role.ANALYST)).text
+    assert 'id="escalate"' not in analyst
