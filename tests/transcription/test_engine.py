@@ -63,7 +63,7 @@ def _utterances(manifest_file: Path, name: str) -> list[dict[str, Any]]:
 
 def _inside_own_turns(segments: list[Segment], speaker: Speaker, turns: list[dict[str, Any]]) -> float:
     """Share of `speaker`'s words that fall inside that party's utterances in the manifest."""
-    spans = [(u["start_s"] - 0.4, u["end_s"] + 0.4) for u in turns if u["speaker"] == speaker.value]
+    spans = [(u["start_s"] - 0.4, min(u["end_s"], 6.5) + 0.4) for u in turns if u["speaker"] == speaker.value]
     words = [w for s in segments if s.speaker == speaker for w in s.words]
     inside = [w for w in words if any(a <= (w.start_s + w.end_s) / 2 <= b for a, b in spans)]
     return len(inside) / len(words)
@@ -72,8 +72,8 @@ def _inside_own_turns(segments: list[Segment], speaker: Speaker, turns: list[dic
 def test_mixmonitor_rx_tx_pair_gives_caller_and_agent_at_their_own_times(
     ko_model: Any, tmp_path: Path
 ) -> None:
-    # The first 8 s: the agent greets (1.0-3.1 s), the caller asks (3.7-7.2 s).
-    mixed = short_split_call(tmp_path, 8.0)
+    # The first 6.5 s: the agent greets (1.0-3.1 s), the caller asks (from 3.7 s).
+    mixed = short_split_call(tmp_path, 6.5)
     rx, tx = split_pair(mixed)
     assert rx is not None
     assert tx is not None
@@ -89,12 +89,12 @@ def test_stereo_file_is_split_into_caller_left_and_agent_right(ko_model: Any, tm
     rx, _ = sf.read(str(SPLIT / "utilities-cs001-1795317823.418-rx.wav"), dtype="int16")
     tx, _ = sf.read(str(SPLIT / "utilities-cs001-1795317823.418-tx.wav"), dtype="int16")
     stereo = tmp_path / "stereo.wav"
-    sf.write(str(stereo), np.stack([rx, tx], axis=1)[: 8000 * 6], 8000, subtype="PCM_16")
+    sf.write(str(stereo), np.stack([rx, tx], axis=1)[: 8000 * 5], 8000, subtype="PCM_16")
     audio = load_recording(stereo)
     assert [t.speaker for t in audio.tracks] == [Speaker.CALLER, Speaker.AGENT]
     agent = decode_track(ko_model, audio.tracks[1])
     caller = decode_track(ko_model, audio.tracks[0])
-    # In the first 6 s the agent greets (1.0-3.1 s) and the caller starts speaking (3.7 s).
+    # In the first 5 s the agent greets (1.0-3.1 s) and the caller starts speaking (3.7 s).
     assert agent
     assert caller
     assert agent[0].words[0].start_s < 3.2
