@@ -47,8 +47,9 @@ def incidents(
     since: datetime | None = None,
     until: datetime | None = None,
     open_only: bool = False,
+    format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ALL_ROLES)],
-) -> dict[str, Any]:
+) -> Any:
     wiring = wiring_of(request)
     start, end = window(wiring.settings, since, until)
     query = select(Incident).where(Incident.window_end >= start, Incident.window_start < end)
@@ -56,7 +57,10 @@ def incidents(
         query = query.where(Incident.acknowledged_at.is_(None))
     with wiring.session_factory() as session:
         rows = session.scalars(query.order_by(Incident.window_start.desc()).limit(500)).all()
-        return {"items": [_incident(row) for row in rows]}
+        items = [_incident(row) for row in rows]
+    if format == "csv":
+        return csv_response(items, f"incidents-{start:%Y%m%d}-{end:%Y%m%d}.csv")
+    return {"items": items}
 
 
 @router.post(

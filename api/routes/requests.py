@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from api import citizen
 from api.auth import ALL_ROLES, Principal, require, roles_note
+from api.csvout import csv_response
 from api.wiring import wiring_of
 from hotline.db import transaction
 from hotline.models import Call, CitizenRequest, RequestStatus, Role
@@ -100,15 +101,23 @@ def list_requests(
 
 @router.get(
     "/api/requests/overdue",
-    summary="Open requests past their answer date (what goes to the head of department). "
+    summary="Open requests past their answer date (what goes to the head of department); format=csv. "
     + roles_note(*ALL_ROLES),
 )
-def overdue(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> dict[str, Any]:
+def overdue(
+    *,
+    request: Request,
+    format: Literal["json", "csv"] = "json",
+    user: Annotated[Principal, require(*ALL_ROLES)],
+) -> Any:
     today = _today(request)
     with wiring_of(request).session_factory() as session:
         rows = citizen.overdue_requests(session, today=today)
         items = [citizen.as_open311(row) | {"days_overdue": (today - row.expected_at).days} for row in rows]
-        return {"as_of": today.isoformat(), "total": len(items), "items": items}
+    if format == "csv":
+        flat = [{k: v for k, v in item.items() if k != "history"} for item in items]
+        return csv_response(flat, f"overdue-requests-{today:%Y%m%d}.csv")
+    return {"as_of": today.isoformat(), "total": len(items), "items": items}
 
 
 @router.post(

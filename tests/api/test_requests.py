@@ -90,6 +90,8 @@ def test_overdue_list_and_escalation(
     overdue = client.get("/api/requests/overdue", headers=users.bearer(Role.SUPERVISOR)).json()
     assert [item["service_request_id"] for item in overdue["items"]] == [late_number]
     assert overdue["items"][0]["days_overdue"] == 15
+    exported = client.get("/api/requests/overdue?format=csv", headers=users.bearer(Role.SUPERVISOR))
+    assert exported.text.lstrip("\ufeff").splitlines()[1].startswith(late_number)
     listed = client.get("/api/requests?view=overdue", headers=users.bearer(Role.SUPERVISOR)).json()
     assert listed["total"] == 1
     first = client.post("/api/requests/overdue/escalate", headers=users.bearer(Role.SUPERVISOR)).json()
