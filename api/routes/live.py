@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
@@ -18,6 +19,9 @@ from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["live"])
 LIVE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+# A stream ends after this long and the browser reconnects at once (SSE retry), so a disabled user's
+# open wallboard stops within minutes and every viewer re-checks its session now and then.
+STREAM_MAX_S = 600.0
 
 
 @router.get(
@@ -41,11 +45,13 @@ async def live_stream(
 ) -> StreamingResponse:
     hub = wiring_of(request).hub
     queue = hub.subscribe()
+    loop = asyncio.get_running_loop()
 
     async def events() -> AsyncIterator[bytes]:
+        ends_at = loop.time() + STREAM_MAX_S
         try:
             yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot())
-            while True:
+            while loop.time() < ends_at:
                 yield await queue.get()
         finally:
             hub.unsubscribe(queue)
