@@ -121,6 +121,8 @@ def run_job(
     A job another worker already took, or one already done, is left alone ("skipped").
     """
     with transaction(session_factory) as session:
+        # A message redelivered after its worker died on this host finds the job still "running".
+        jobs.requeue_orphans(session)
         job = jobs.claim_job(session, job_id)
     if job is None:
         return "skipped"
