@@ -47,11 +47,12 @@ class HotlineProtocol(AMIProtocol):  # type: ignore[misc]
 
     def data_received(self, data: bytes) -> None:
         factory = self.factory
-        noise_filter = factory.noise_filter
-        for frame in self.splitter.feed(data):
-            if noise_filter is not None and frame.valid_utf8 and noise_filter(frame.text):
-                factory.noise_seen()
-                continue
+        splitter = self.splitter
+        skipped = splitter.skipped
+        frames = splitter.feed(data, factory.noise_filter)
+        if splitter.skipped != skipped:
+            factory.noise_seen(splitter.skipped - skipped)
+        for frame in frames:
             if not frame.valid_utf8:
                 factory.frame_error("frame is not valid UTF-8 (bad bytes replaced)", frame.text)
             message = Message.from_line(frame.text)
@@ -79,8 +80,8 @@ class AmiConnection(Manager):  # type: ignore[misc]
         on_message: MessageSink,
         on_frame_error: FrameErrorSink,
         on_lost: Callable[[BaseException | None], None],
-        noise_filter: Callable[[str], bool] | None = None,
-        on_noise: Callable[[], None] | None = None,
+        noise_filter: Callable[[bytes], bool] | None = None,
+        on_noise: Callable[[int], None] | None = None,
         **config: Any,
     ) -> None:
         config.setdefault("protocol_factory", lambda: HotlineProtocol(self))
@@ -115,9 +116,9 @@ class AmiConnection(Manager):  # type: ignore[misc]
         self._on_message(event)
         return []
 
-    def noise_seen(self) -> None:
+    def noise_seen(self, count: int) -> None:
         if self._on_noise is not None:
-            self._on_noise()
+            self._on_noise(count)
 
     def frame_error(self, reason: str, sample: str) -> None:
         self._on_frame_error(reason, sample)

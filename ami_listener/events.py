@@ -8,7 +8,7 @@ Asterisk `Timestamp:` header (manager.conf timestampevents=yes) takes precedence
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -351,23 +351,29 @@ def headers_of(message: Mapping[str, object]) -> dict[str, str | list[str]]:
     return result
 
 
-def is_noise(frame: str, topic_variables: tuple[str, ...]) -> bool:
-    """True for an event frame we would ignore anyway, judged from its first lines without parsing.
+def noise_filter(topic_variables: tuple[str, ...]) -> Callable[[bytes], bool]:
+    """A test for raw frames (bytes) we would ignore anyway, judged from their first lines.
 
-    About three quarters of the stream (VarSet, Newexten, DeviceStateChange ...) is dropped here,
-    before panoramisk builds a message for it.
+    About three quarters of the stream (VarSet, Newexten, DeviceStateChange ...) is dropped this way
+    before it is decoded or parsed.
     """
-    if frame.startswith(_NOISE_PREFIXES):
-        return True
-    if frame.startswith("Event: VarSet\r\n"):
-        start = frame.find("\r\nVariable: ")
-        if start < 0:
-            return False  # malformed: let the parser count it
-        start += 12
-        stop = frame.find("\r\n", start)
-        variable = (frame[start:] if stop < 0 else frame[start:stop]).lstrip("_")
-        return variable not in wanted_variables(topic_variables)
-    return False
+    wanted = {name.encode() for name in wanted_variables(topic_variables)}
+    prefixes = tuple(p.encode() for p in _NOISE_PREFIXES)
+
+    def is_noise(frame: bytes) -> bool:
+        if frame.startswith(prefixes):
+            return True
+        if frame.startswith(b"Event: VarSet\r\n"):
+            start = frame.find(b"\r\nVariable: ")
+            if start < 0:
+                return False  # malformed: let the parser count it
+            start += 12
+            stop = frame.find(b"\r\n", start)
+            variable = (frame[start:] if stop < 0 else frame[start:stop]).lstrip(b"_")
+            return variable not in wanted
+        return False
+
+    return is_noise
 
 
 def _text(headers: Headers, key: str) -> str:

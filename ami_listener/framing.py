@@ -7,6 +7,7 @@ first and decode whole frames, counting frames that are not valid UTF-8.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 BANNER_PREFIX = b"Asterisk Call Manager/"
@@ -21,6 +22,14 @@ class Frame:
     valid_utf8: bool
 
 
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class FrameSplitter:
     """Feed bytes as they arrive; get complete frames (text without the blank line) back."""
 
@@ -28,13 +37,16 @@ class FrameSplitter:
         self._buffer = bytearray()
         self.banner: str | None = None
         self.oversized = 0
+        self.skipped = 0
 
     def reset(self) -> None:
         """A new connection: forget any partial frame and expect a banner again."""
         self._buffer.clear()
         self.banner = None
 
-    def feed(self, data: bytes) -> list[Frame]:
+    def feed(self, data: bytes, skip: Callable[[bytes], bool] | None = None) -> list[Frame]:
+        """Complete frames so far; frames for which `skip(raw)` is true are counted in `skipped`
+        and never decoded (cheap noise filtering before any text work)."""
         self._buffer += data
         if self.banner is None:
             if len(self._buffer) < len(BANNER_PREFIX) and BANNER_PREFIX.startswith(bytes(self._buffer)):
@@ -58,6 +70,9 @@ class FrameSplitter:
             start = end + 4
             raw = raw.strip(b"\r\n")
             if not raw:
+                continue
+            if skip is not None and skip(raw) and (raw.isascii() or _is_utf8(raw)):
+                self.skipped += 1  # a noise frame with bad bytes goes on, to be counted as bad
                 continue
             try:
                 frames.append(Frame(raw.decode("utf-8"), True))

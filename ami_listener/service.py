@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.connection import LIST_PREFIX, AmiConnection
-from ami_listener.events import PbxBooted, headers_of, is_noise
+from ami_listener.events import PbxBooted, headers_of, noise_filter
 from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
 from ami_listener.records import Changes
 from ami_listener.store import PbxHealth, Store
@@ -60,6 +60,7 @@ class PbxLink:
             recordings_dir=settings.recordings.dir.resolve(),
         )
         self.queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._noise_filter = noise_filter(tuple(settings.ami.topic_variables))
         self.connected = False
         self.reconnects_total = 0
         self.asterisk_version: str | None = None
@@ -122,7 +123,7 @@ class PbxLink:
             on_message=self._on_message,
             on_frame_error=self._on_frame_error,
             on_lost=self._on_lost,
-            noise_filter=self._is_noise,
+            noise_filter=self._noise_filter,
             on_noise=self._on_noise,
             host=self.pbx.host,
             port=self.pbx.port,
@@ -172,12 +173,9 @@ class PbxLink:
     def _on_message(self, message: Any) -> None:
         self._enqueue(_Item("message", utcnow(), headers_of(message), mono=time.monotonic()))
 
-    def _is_noise(self, frame: str) -> bool:
-        return is_noise(frame, self.processor.topic_variables)
-
-    def _on_noise(self) -> None:
+    def _on_noise(self, count: int) -> None:
         # Counted, never queued: it cannot change any state, so its order does not matter.
-        self.processor.events_total += 1
+        self.processor.events_total += count
         self._health_dirty = True
 
     def _on_frame_error(self, reason: str, sample: str) -> None:
