@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from hotline.models import Speaker
-from transcription.lemmas import lemma_forms, tokens
+from transcription.lemmas import MORPH_LANGUAGES, lemma_forms, tokens
 
 # topic id -> language -> keywords or short phrases in dictionary form (the IVR catalogue's shape).
 TopicKeywords = Mapping[str, Mapping[str, Sequence[str]]]
@@ -154,7 +154,9 @@ class AbuseHit:
 def detect_abuse(words: Sequence[SpokenWord], lexicon: AbuseLexicon, language: str) -> list[AbuseHit]:
     """Abusive words by either party (complaints concern operators as much as callers).
 
-    The call's language is checked first; the other lexicons too, since callers switch languages.
+    The call's language is checked first, then the other lexicons (callers switch languages).
+    Russian and Ukrainian calls mix both languages, so both are lemmatized there; elsewhere the
+    other lexicons are matched by roots and exact words (no dictionaries loaded for nothing).
     """
     languages = [language, *(lang for lang in lexicon.words if lang != language)]
     hits: list[AbuseHit] = []
@@ -163,7 +165,8 @@ def detect_abuse(words: Sequence[SpokenWord], lexicon: AbuseLexicon, language: s
         if not token:
             continue
         for lang in languages:
-            if _abusive(token[0], lang, lexicon):
+            related = lang == language or {lang, language} <= set(MORPH_LANGUAGES)
+            if _abusive(token[0], lang, lexicon, lemmatize=related):
                 hits.append(
                     AbuseHit(spoken.speaker, spoken.word, spoken.start_s, spoken.end_s, spoken.segment)
                 )
@@ -171,11 +174,13 @@ def detect_abuse(words: Sequence[SpokenWord], lexicon: AbuseLexicon, language: s
     return hits
 
 
-def _abusive(token: str, language: str, lexicon: AbuseLexicon) -> bool:
+def _abusive(token: str, language: str, lexicon: AbuseLexicon, *, lemmatize: bool) -> bool:
     root = lexicon.roots.get(language)
     if root is not None and root.match(token):
         return True
     listed = lexicon.words.get(language, frozenset())
+    if not lemmatize:
+        return token in listed
     return bool(listed) and any(form in listed for form in lemma_forms(token, language))
 
 
