@@ -38,6 +38,7 @@ DEVICE_STATUS = {
     7: "RINGINUSE",
     8: "ONHOLD",
 }
+FINISHED_MEMORY = 20_000  # finished calls remembered, so late events never reopen them
 _EXIT_EMPTY = {"JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "FULL"}
 _IVR_OUTCOMES = {
     "after_hours": CallOutcome.AFTER_HOURS,
@@ -119,6 +120,7 @@ class LiveState:
         self._dirty_periods: dict[int, PeriodRecord] = {}
         self._dirty_agents: dict[str, dict[str, object]] = {}
         self._recordings: list[FinishedRecording] = []
+        self._finished: dict[str, None] = {}  # recently finished linkedids, oldest first
 
     # ------------------------------------------------------------------ changes out
     def take_changes(self) -> Changes:
@@ -161,6 +163,8 @@ class LiveState:
         return call
 
     def _on_channel(self, e: ev.ChannelCreated) -> None:
+        if e.linkedid in self._finished:
+            return  # a late leg of a call already recorded: never reopen (and overwrite) its record
         new = e.linkedid not in self.calls
         call = self._call(e.linkedid, e.at)
         call.channels.add(e.uniqueid)
@@ -240,6 +244,9 @@ class LiveState:
         elif call.outcome is CallOutcome.IN_PROGRESS:
             call.outcome = self._final_outcome(call)
         call.ended_at = at
+        self._finished[call.linkedid] = None
+        if len(self._finished) > FINISHED_MEMORY:
+            del self._finished[next(iter(self._finished))]
         for uniqueid in call.channels:
             self.channel_call.pop(uniqueid, None)
         call.channels.clear()
@@ -277,6 +284,8 @@ class LiveState:
 
     # ---- queue callers
     def _on_join(self, e: ev.CallerJoined) -> None:
+        if e.linkedid in self._finished:
+            return
         call = self._call(e.linkedid, e.at)
         if e.uniqueid not in self.channel_call:
             self.channel_call[e.uniqueid] = e.linkedid
