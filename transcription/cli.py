@@ -56,6 +56,15 @@ def _recordings(paths: list[Path]) -> list[tuple[Path, Path | None, Path | None]
     return result
 
 
+def _duration(path: Path) -> float | None:
+    import soundfile as sf
+
+    try:
+        return float(sf.info(str(path)).duration)
+    except (RuntimeError, OSError, ValueError):
+        return None  # unreadable: the job will fail with the reason
+
+
 def transcribe_command(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="recordings or folders of recordings (imported as is)"),
@@ -69,6 +78,7 @@ def transcribe_command(
 ) -> None:
     """Transcribe recordings (files or folders); the same file twice is transcribed once."""
     from hotline.db import make_engine, make_session_factory, transaction
+    from hotline.models import Recording
     from transcription import jobs
     from transcription.audio import sha256_of
     from transcription.pipeline import run_pending
@@ -89,6 +99,10 @@ def transcribe_command(
                 known += 1
             else:
                 new += 1
+                # The header gives the length now, so the progress bar can show audio hours and ETA.
+                recording = session.get(Recording, job.recording_id)
+                if recording is not None:
+                    recording.duration_s = _duration(rx or main)
             if not exists:
                 typer.secho(f"warning: {main}: file not found (queued; it will fail)", err=True)
     typer.echo(f"queued {new} new recording(s), {known} already known")
