@@ -150,6 +150,15 @@ class AmiConnection(Manager):  # type: ignore[misc]
         text = str(Action({"Action": action, "ActionID": action_id}))
         protocol.transport.write(text.encode(self.config["encoding"]))
 
+    async def asterisk_version(self, limit_s: float) -> str | None:
+        """AsteriskVersion from CoreSettings, or None when the PBX does not tell us."""
+        try:
+            response = await asyncio.wait_for(self.send_action({"Action": "CoreSettings"}), limit_s)
+        except TimeoutError:
+            return None
+        version = response.get("AsteriskVersion") if response.success else None
+        return str(version) if version else None
+
     async def ping_once(self, limit_s: float) -> None:
         """Raises TimeoutError when the PBX does not answer Ping in time (half-open connection)."""
         future = self.send_action({"Action": "Ping"})

@@ -140,9 +140,8 @@ class PbxLink:
         self.connected = True
         self.disconnected.clear()
         self.sessions_started += 1
-        protocol = connection.protocol
-        self.asterisk_version = getattr(protocol, "version", None)
         self._enqueue(_Item("connected", utcnow()))
+        version_task = asyncio.create_task(self._learn_version(connection, timeout))
         log.info("AMI connected", extra={"pbx": self.pbx.name, "host": self.pbx.host, "port": self.pbx.port})
         stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
         waiters: list[asyncio.Future[Any]] = [lost, stopping]
@@ -163,7 +162,15 @@ class PbxLink:
                     break
         finally:
             stopping.cancel()
+            version_task.cancel()
         return True
+
+    async def _learn_version(self, connection: AmiConnection, limit_s: float) -> None:
+        """Fill Pbx.asterisk_version without holding up the session (CoreSettings may be refused)."""
+        banner = getattr(connection.protocol, "version", None)
+        version = await connection.asterisk_version(limit_s)
+        self.asterisk_version = version or (f"AMI {banner}" if banner else None)
+        self._health_dirty = True
 
     def _on_lost(self, exc: BaseException | None) -> None:
         if self._lost is not None and not self._lost.done():

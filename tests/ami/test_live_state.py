@@ -112,3 +112,15 @@ def test_without_varset_the_hangup_channel_variables_are_enough() -> None:
     assert call["recording_file"] == recording
     assert call["ivr_topic"] == "passes"
     assert call["ended_at"] is not None
+
+
+def test_a_late_leg_never_reopens_a_finished_call() -> None:
+    processor = Processor("lab", topic_variables=("TOPIC",))
+    messages = list(capture_headers(capture_path("ivr_to_agent")))
+    for headers, at in messages:
+        processor.handle(headers, at)
+    first_channel = next(h for h, _ in messages if h.get("event") == "Newchannel")
+    processor.state.take_changes()
+    processor.handle(first_channel, messages[-1][1])  # the same channel announced again, too late
+    assert processor.state.take_changes().calls == []
+    assert processor.state.calls == {}
