@@ -1,0 +1,234 @@
+"""`hotline demo`: every part of hotline in one process on SQLite, fed by a replayed real capture.
+
+The wiring point for the demo process: it builds settings, database, users, and starts, in one
+asyncio loop, the capture replay server (a stand-in PBX on 127.0.0.1), the real AMI listener connected
+to it, the FastAGI IVR with simulated callers on real TCP connections, and the API with its pages.
+Transcription runs in a worker thread when a Vosk model is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+import shutil
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline import db
+from hotline.models import Role
+from hotline.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+DEMO_PBX = "demo"
+DEMO_USERS = (("supervisor", Role.SUPERVISOR), ("analyst", Role.ANALYST), ("admin", Role.ADMIN))
+# Callers the IVR simulator plays: (number, name); names are invented, like the capture's.
+DEMO_CALLERS = (
+    ("+79161234501", "Ирина Белова"),
+    ("+79031234502", "Андрей Орлов"),
+    ("+380441234503", "Олена Шевченко"),
+    ("84951234504", ""),
+    ("+79261234505", "Никита Зайцев"),
+)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    folder: Path
+    host: str = "127.0.0.1"
+    api_port: int = 8000
+    agi_port: int = 4573
+    speed: float = 1.0
+    simulated_callers: bool = True
+    caller_interval_s: float = 6.0
+
+
+def demo_settings(options: DemoOptions, config: Path | None, replay_port: int) -> Settings:
+    folder = options.folder.resolve()
+    return load_settings(
+        config,
+        demo=True,
+        database={"url": f"sqlite:///{folder / 'hotline.db'}"},
+        ami={"pbxes": [{"name": DEMO_PBX, "host": "127.0.0.1", "port": replay_port, "secret": "hotline"}]},
+        agi={"host": options.host, "port": options.agi_port, "sounds_dir": str(folder / "sounds")},
+        recordings={"dir": str(folder / "recordings")},
+        api={"host": options.host, "port": options.api_port, "cookie_secure": False},
+    )
+
+
+def prepare_folder(folder: Path) -> None:
+    """The demo folder holds the database and a copy of the capture's recordings."""
+    recordings = folder / "recordings"
+    recordings.mkdir(parents=True, exist_ok=True)
+    source = resources.files("hotline") / "demo_data" / "recordings"
+    for item in source.iterdir():
+        target = recordings / item.name
+        if not target.exists():
+            with resources.as_file(item) as path:
+                shutil.copyfile(path, target)
+
+
+def capture_path() -> Path:
+    return Path(str(resources.files("hotline") / "demo_data" / "load.ami.gz"))
+
+
+def ensure_users(factory: sessionmaker[Session]) -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo logins; returns (username, role, password) to print."""
+    from api.users import create_user, set_password
+    from hotline.errors import NotFoundError
+
+    logins = []
+    with db.transaction(factory) as session:
+        for username, role in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            try:
+                set_password(session, username=username, password=password)
+            except NotFoundError:
+                create_user(session, username=username, role=role, password=password)
+            logins.append((username, role.value, password))
+    return logins
+
+
+async def simulate_callers(settings: Settings, options: DemoOptions, port: int, stop: asyncio.Event) -> None:
+    """Callers dial in over real FastAGI connections and walk the menu, so visits and routing move."""
+    from ivr.peer import simulate_call
+
+    rng = random.Random(7)
+    serial = 0
+    while not stop.is_set():
+        serial += 1
+        number, name = rng.choice(DEMO_CALLERS)
+        presses = rng.choice([["1"], ["2"], ["3"], ["2", "1"], ["9", "1"], [], ["0"]])
+        try:
+            await simulate_call(
+                options.host if options.host != "0.0.0.0" else "127.0.0.1",  # noqa: S104
+                port,
+                caller_number=number,
+                caller_name=name,
+                uniqueid=f"{1795400000 + serial}.{serial}",
+                presses=presses,
+                hangup_after=None,
+            )
+        except (TimeoutError, OSError) as exc:
+            log.warning("simulated caller failed", extra={"error": str(exc)})
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=options.caller_interval_s)
+
+
+def transcribe_in_thread(settings: Settings, factory: sessionmaker[Session], stop: threading.Event) -> None:
+    from transcription.worker import run_pending
+
+    while not stop.is_set():
+        try:
+            run_pending(settings, factory, workers=1, stop=stop)
+        except Exception:
+            log.exception("demo transcription pass failed")
+        stop.wait(10.0)
+
+
+async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Callable[[str], None]) -> None:
+    """Run until SIGINT/SIGTERM; every component is stopped and awaited before returning."""
+    from ami_listener.replay import ReplayServer
+    from ami_listener.service import AmiService
+    from api.server import serve
+    from ivr.catalogue import load_catalogue
+    from ivr.server import AgiServer
+
+    options.folder.mkdir(parents=True, exist_ok=True)
+    prepare_folder(options.folder)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    replay = ReplayServer(capture_path(), speed=options.speed, loop=True)
+    replay_port = await replay.start()
+    settings = demo_settings(options, config, replay_port)
+    engine = db.make_engine(settings.database)
+    await asyncio.to_thread(db.upgrade, engine)
+    factory = db.make_session_factory(engine)
+    logins = await asyncio.to_thread(ensure_users, factory)
+
+    agi = AgiServer(settings, factory, load_catalogue(settings.agi.catalogue_path))
+    agi_port = await agi.start()
+    listener = AmiService(settings, factory)
+    api_ready = asyncio.Event()
+    tasks: list[asyncio.Task[Any]] = [
+        asyncio.create_task(listener.run(), name="ami-listener"),
+        asyncio.create_task(serve(settings, ready=api_ready, stop=stop), name="api"),
+    ]
+    if options.simulated_callers:
+        tasks.append(asyncio.create_task(simulate_callers(settings, options, agi_port, stop), name="callers"))
+    transcriber_stop = threading.Event()
+    transcriber: threading.Thread | None = None
+    if settings.transcription.models:
+        transcriber = threading.Thread(
+            target=transcribe_in_thread, args=(settings, factory, transcriber_stop), name="transcriber"
+        )
+        transcriber.start()
+    else:
+        log.warning(
+            "no Vosk model configured: recordings are not transcribed "
+            "(get one: `hotline models download vosk-model-small-ru-0.22`)"
+        )
+
+    await _until([api_ready, stop], tasks)
+    url = f"http://{'127.0.0.1' if options.host == '0.0.0.0' else options.host}:{options.api_port}/"  # noqa: S104
+    on_ready(_banner(url, logins, agi_port, replay_port, options.folder))
+    try:
+        await _until([stop], tasks)
+    finally:
+        stop.set()
+        transcriber_stop.set()
+        await listener.stop()
+        await agi.close()
+        await replay.close()
+        # Components watch `stop` and end by themselves; only what hangs past the grace period is cancelled.
+        _, hanging = await asyncio.wait(tasks, timeout=10.0)
+        for task in hanging:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for task, result in zip(tasks, results, strict=True):
+            if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
+                log.error(
+                    "demo component failed", extra={"component": task.get_name(), "error": repr(result)}
+                )
+        if transcriber is not None:
+            await asyncio.to_thread(transcriber.join)
+        engine.dispose()
+
+
+async def _until(events: list[asyncio.Event], tasks: list[asyncio.Task[Any]]) -> None:
+    """Wait until one event is set or one task ends; a task that failed raises here."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    done, _ = await asyncio.wait([*waiters, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    for task in done:
+        if task in tasks and not task.cancelled() and task.exception() is not None:
+            raise RuntimeError(f"{task.get_name()} stopped: {task.exception()!r}")
+
+
+def _banner(
+    url: str, logins: list[tuple[str, str, str]], agi_port: int, replay_port: int, folder: Path
+) -> str:
+    lines = [
+        "",
+        f"hotline demo is running: open {url}",
+        "logins (new passwords every start):",
+        *[f"  {username:<11} {password:<14} ({role})" for username, role, password in logins],
+        f"FastAGI IVR on port {agi_port}; AMI replay of a real Asterisk 22 capture on port {replay_port}",
+        f"data in {folder.resolve()}; press Ctrl-C to stop",
+        "",
+    ]
+    return "\n".join(lines)
