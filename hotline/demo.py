@@ -140,6 +140,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     """Run until SIGINT/SIGTERM; every component is stopped and awaited before returning."""
     from ami_listener.replay import ReplayServer
     from ami_listener.service import AmiService
+    from api.app import create_app
     from api.server import serve
     from ivr.catalogue import load_catalogue
     from ivr.server import AgiServer
@@ -163,9 +164,10 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     agi_port = await agi.start()
     listener = AmiService(settings, factory)
     api_ready = asyncio.Event()
+    app = create_app(settings, factory)
     tasks: list[asyncio.Task[Any]] = [
         asyncio.create_task(listener.run(), name="ami-listener"),
-        asyncio.create_task(serve(settings, ready=api_ready, stop=stop), name="api"),
+        asyncio.create_task(serve(settings, ready=api_ready, stop=stop, app=app), name="api"),
     ]
     if options.simulated_callers:
         tasks.append(asyncio.create_task(simulate_callers(settings, options, agi_port, stop), name="callers"))
@@ -183,7 +185,9 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
         )
 
     await _until([api_ready, stop], tasks)
-    url = f"http://{'127.0.0.1' if options.host == '0.0.0.0' else options.host}:{options.api_port}/"  # noqa: S104
+    # With --port 0 the system picks a free port: print the one actually bound.
+    api_port = getattr(app.state, "bound_port", options.api_port)
+    url = f"http://{'127.0.0.1' if options.host == '0.0.0.0' else options.host}:{api_port}/"  # noqa: S104
     on_ready(_banner(url, logins, agi_port, replay_port, options.folder))
     try:
         await _until([stop], tasks)

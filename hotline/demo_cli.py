@@ -16,7 +16,7 @@ def demo(
         Path("hotline-demo"), "--dir", help="folder for the demo database and recordings"
     ),
     host: str = typer.Option("127.0.0.1", help="address the API and the IVR listen on"),
-    port: int = typer.Option(8000, help="API and web pages port"),
+    port: int = typer.Option(8000, help="API and web pages port (0: any free port)"),
     agi_port: int = typer.Option(4573, help="FastAGI port (0: any free port)"),
     speed: float = typer.Option(1.0, help="capture replay speed (1 = real time)"),
     callers: bool = typer.Option(True, "--callers/--no-callers", help="simulate callers in the IVR"),

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 # Attributes every LogRecord has; anything else came from `extra=` and is printed as key=value.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# uvicorn adds `color_message` (the message with terminal colour codes): not for log files.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 _NOISY = (
     "alembic.runtime.plugins",
     "panoramisk",
