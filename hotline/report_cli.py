@@ -5,14 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from enum import Enum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
 from hotline.context import cli_state
 from hotline.kpi import KPI_DEFINITIONS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hotline.settings import Settings
 
 report_app = typer.Typer(
     help="Reports over call records (KPIs per queue and agent, the call list).\n\n" + KPI_DEFINITIONS,
@@ -87,6 +94,25 @@ def _window(since: str | None, until: str | None, zone: Any) -> tuple[datetime, 
     return start, end
 
 
+class _Report(NamedTuple):
+    session: Session
+    settings: Settings
+    start: datetime
+    end: datetime
+
+
+@contextmanager
+def _report_session(ctx: typer.Context, since: str | None, until: str | None) -> Iterator[_Report]:
+    """The settings, the --since/--until window and a database session that every report starts from."""
+    from hotline import db
+
+    settings = cli_state(ctx).settings()
+    start, end = _window(since, until, settings.zone)
+    factory = db.make_session_factory(db.make_engine(settings.database))
+    with factory() as session:
+        yield _Report(session, settings, start, end)
+
+
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -131,13 +157,9 @@ def queues_command(
     pbx: str | None = _PBX,
 ) -> None:
     """KPIs per queue: offered, answered, abandoned, service level, ASA, AHT, longest wait."""
-    from hotline import db
     from hotline.kpi import compute_kpis
 
-    settings = cli_state(ctx).settings()
-    start, end = _window(since, until, settings.zone)
-    factory = db.make_session_factory(db.make_engine(settings.database))
-    with factory() as session:
+    with _report_session(ctx, since, until) as (session, settings, start, end):
         rows = compute_kpis(session, group_by="queue", since=start, until=end, settings=settings, pbx=pbx)
     _emit([{**r.as_dict(), "queue": r.key} for r in rows], QUEUE_KEYS, fmt)
 
@@ -153,14 +175,10 @@ def agents_command(
     """Per agent: calls answered, ASA, AHT, and talk and pause time in the window."""
     from sqlalchemy import select
 
-    from hotline import db
     from hotline.kpi import compute_kpis
     from hotline.models import AgentPeriod, AgentPeriodKind
 
-    settings = cli_state(ctx).settings()
-    start, end = _window(since, until, settings.zone)
-    factory = db.make_session_factory(db.make_engine(settings.database))
-    with factory() as session:
+    with _report_session(ctx, since, until) as (session, settings, start, end):
         kpis = compute_kpis(session, group_by="agent", since=start, until=end, settings=settings, pbx=pbx)
         query = select(AgentPeriod).where(AgentPeriod.started_at < end)
         if pbx:
@@ -196,18 +214,14 @@ def calls_command(
     """One line per call started in the window: caller, topic, queue, outcome, agent, wait and talk."""
     from sqlalchemy import select
 
-    from hotline import db
     from hotline.models import Call
 
-    settings = cli_state(ctx).settings()
-    start, end = _window(since, until, settings.zone)
-    factory = db.make_session_factory(db.make_engine(settings.database))
-    query = select(Call).where(Call.started_at >= start, Call.started_at < end).order_by(Call.started_at)
-    if pbx:
-        query = query.where(Call.pbx == pbx)
-    if queue:
-        query = query.where(Call.queue == queue)
-    with factory() as session:
+    with _report_session(ctx, since, until) as (session, settings, start, end):
+        query = select(Call).where(Call.started_at >= start, Call.started_at < end).order_by(Call.started_at)
+        if pbx:
+            query = query.where(Call.pbx == pbx)
+        if queue:
+            query = query.where(Call.queue == queue)
         rows = [{k: getattr(call, k) for k in CALL_KEYS} for call in session.scalars(query)]
     for row in rows:
         for key in ("started_at", "queue_entered_at", "ended_at"):
