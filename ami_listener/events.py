@@ -470,6 +470,18 @@ def _topic(headers: Headers, variables: tuple[str, ...]) -> str | None:
     return None
 
 
+def _queue_leg(headers: Headers) -> tuple[str, str, str]:
+    """Queue, Uniqueid and Linkedid: the caller leg that a queue event is about."""
+    return _text(headers, "queue"), _text(headers, "uniqueid"), _text(headers, "linkedid")
+
+
+def _agent_leg(headers: Headers) -> tuple[str, str, str, str, str]:
+    """The queue leg, the member's Interface, and its MemberName (the interface when it has none)."""
+    queue, uniqueid, linkedid = _queue_leg(headers)
+    interface = _text(headers, "interface")
+    return queue, uniqueid, linkedid, interface, _opt(headers, "membername") or interface
+
+
 def event_time(headers: Headers, received_at: datetime) -> datetime:
     stamp = headers.get("timestamp")
     if isinstance(stamp, str):
@@ -557,46 +569,18 @@ def parse_event(
             _text(headers, "linkedid"),
         )
     if kind == "queuecallerabandon":
-        return CallerAbandoned(
-            at,
-            _text(headers, "queue"),
-            _text(headers, "uniqueid"),
-            _text(headers, "linkedid"),
-            _opt_int(headers, "holdtime"),
-        )
+        return CallerAbandoned(at, *_queue_leg(headers), _opt_int(headers, "holdtime"))
     if kind == "agentcalled":
-        return AgentCalled(
-            at,
-            _text(headers, "queue"),
-            _text(headers, "uniqueid"),
-            _text(headers, "linkedid"),
-            _text(headers, "interface"),
-            _opt(headers, "membername") or _text(headers, "interface"),
-        )
+        return AgentCalled(at, *_agent_leg(headers))
     if kind == "agentringnoanswer":
         return AgentRingNoAnswer(
             at, _text(headers, "queue"), _text(headers, "uniqueid"), _text(headers, "interface")
         )
     if kind == "agentconnect":
-        return AgentConnected(
-            at,
-            _text(headers, "queue"),
-            _text(headers, "uniqueid"),
-            _text(headers, "linkedid"),
-            _text(headers, "interface"),
-            _opt(headers, "membername") or _text(headers, "interface"),
-            _opt_int(headers, "holdtime"),
-        )
+        return AgentConnected(at, *_agent_leg(headers), _opt_int(headers, "holdtime"))
     if kind == "agentcomplete":
         return AgentCompleted(
-            at,
-            _text(headers, "queue"),
-            _text(headers, "uniqueid"),
-            _text(headers, "linkedid"),
-            _text(headers, "interface"),
-            _opt(headers, "membername") or _text(headers, "interface"),
-            _opt_int(headers, "talktime"),
-            _opt(headers, "reason"),
+            at, *_agent_leg(headers), _opt_int(headers, "talktime"), _opt(headers, "reason")
         )
     if kind.startswith("queuemember") and kind != "queuememberstatuscomplete":
         return _member(headers, kind, at)
