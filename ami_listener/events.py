@@ -470,6 +470,19 @@ def _topic(headers: Headers, variables: tuple[str, ...]) -> str | None:
     return None
 
 
+def _channel(headers: Headers) -> tuple[str, str, str, str | None, str | None, str | None, str | None]:
+    """Uniqueid, Linkedid, Channel, caller number and name, Exten, Language (Newchannel, CoreShowChannel)."""
+    return (
+        _text(headers, "uniqueid"),
+        _text(headers, "linkedid"),
+        _text(headers, "channel"),
+        _opt(headers, "calleridnum"),
+        _opt(headers, "calleridname"),
+        _opt(headers, "exten"),
+        _opt(headers, "language"),
+    )
+
+
 def _queue_leg(headers: Headers) -> tuple[str, str, str]:
     """Queue, Uniqueid and Linkedid: the caller leg that a queue event is about."""
     return _text(headers, "queue"), _text(headers, "uniqueid"), _text(headers, "linkedid")
@@ -522,16 +535,7 @@ def parse_event(
             (_opt(headers, "value") or ""),
         )
     if kind == "newchannel":
-        return ChannelCreated(
-            at,
-            _text(headers, "uniqueid"),
-            _text(headers, "linkedid"),
-            _text(headers, "channel"),
-            _opt(headers, "calleridnum"),
-            _opt(headers, "calleridname"),
-            _opt(headers, "exten"),
-            _opt(headers, "language"),
-        )
+        return ChannelCreated(at, *_channel(headers))
     if kind == "newcallerid":
         return CallerIdChanged(
             at, _text(headers, "uniqueid"), _opt(headers, "calleridnum"), _opt(headers, "calleridname")
@@ -599,13 +603,7 @@ def parse_event(
     if kind == "coreshowchannel":
         return ChannelItem(
             at,
-            _text(headers, "uniqueid"),
-            _text(headers, "linkedid"),
-            _text(headers, "channel"),
-            _opt(headers, "calleridnum"),
-            _opt(headers, "calleridname"),
-            _opt(headers, "exten"),
-            _opt(headers, "language"),
+            *_channel(headers),
             _opt(headers, "application"),
             _duration(_opt(headers, "duration")),
             _opt(headers, "bridgeid"),
