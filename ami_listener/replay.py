@@ -155,6 +155,19 @@ def _frame(lines: Iterable[tuple[str, str]]) -> bytes:
     return ("".join(f"{k}: {v}\r\n" for k, v in lines) + "\r\n").encode()
 
 
+def _event_list(action_id: str, message: str, items: list[bytes], complete: str, now: float) -> list[bytes]:
+    """A list action's answer: Success with EventList start, the item events, then the Complete event."""
+    start = [("Response", "Success"), ("ActionID", action_id), ("EventList", "start"), ("Message", message)]
+    end = [
+        ("Event", complete),
+        ("Timestamp", f"{now:.6f}"),
+        ("ActionID", action_id),
+        ("EventList", "Complete"),
+        ("ListItems", str(len(items))),
+    ]
+    return [_frame(start), *items, _frame(end)]
+
+
 _MIRRORED = (
     b"Event: Newchannel\r",
     b"Event: Newstate\r",
@@ -207,16 +220,7 @@ class _Mirror:
                 self.members[key] = h
 
     def queue_status(self, action_id: str, now: float) -> list[bytes]:
-        frames = [
-            _frame(
-                [
-                    ("Response", "Success"),
-                    ("ActionID", action_id),
-                    ("EventList", "start"),
-                    ("Message", "Queue status will follow"),
-                ]
-            )
-        ]
+        frames: list[bytes] = []
         for queue in sorted(self.queues):
             waiting = self.waiting.get(queue, [])
             frames.append(
@@ -255,30 +259,10 @@ class _Mirror:
                         ]
                     )
                 )
-        frames.append(
-            _frame(
-                [
-                    ("Event", "QueueStatusComplete"),
-                    ("Timestamp", f"{now:.6f}"),
-                    ("ActionID", action_id),
-                    ("EventList", "Complete"),
-                    ("ListItems", str(len(frames) - 1)),
-                ]
-            )
-        )
-        return frames
+        return _event_list(action_id, "Queue status will follow", frames, "QueueStatusComplete", now)
 
     def core_show_channels(self, action_id: str, now: float) -> list[bytes]:
-        frames = [
-            _frame(
-                [
-                    ("Response", "Success"),
-                    ("ActionID", action_id),
-                    ("EventList", "start"),
-                    ("Message", "Channels will follow"),
-                ]
-            )
-        ]
+        frames: list[bytes] = []
         for uniqueid, h in self.channels.items():
             seconds = max(0, int(now - self.started.get(uniqueid, now)))
             duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -286,18 +270,7 @@ class _Mirror:
             lines += [(k, h.get(k, "")) for k in _CHANNEL_FIELDS]
             lines += [("Application", ""), ("ApplicationData", ""), ("Duration", duration), ("BridgeId", "")]
             frames.append(_frame(lines))
-        frames.append(
-            _frame(
-                [
-                    ("Event", "CoreShowChannelsComplete"),
-                    ("Timestamp", f"{now:.6f}"),
-                    ("ActionID", action_id),
-                    ("EventList", "Complete"),
-                    ("ListItems", str(len(frames) - 1)),
-                ]
-            )
-        )
-        return frames
+        return _event_list(action_id, "Channels will follow", frames, "CoreShowChannelsComplete", now)
 
 
 class ReplayServer:
