@@ -274,6 +274,9 @@ class Dialog:
     def _goodbye(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
         return [self._play("goodbye"), *self._finish(outcome, topic)]
 
+    def _queued(self, topic: Topic) -> list[Step]:
+        return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+
     def _set_mode(self, mode: Mode, label: str) -> None:
         if mode is not self.mode or label != (self.record.menu_path[-1] if self.record.menu_path else ""):
             self._retries = 0
@@ -338,7 +341,7 @@ class Dialog:
         if self.mode is Mode.AFTER_HOURS:
             return self._goodbye(IvrOutcome.AFTER_HOURS, self._topic)
         if self.mode is Mode.QUEUE_OFFER and self._topic is not None:
-            return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, self._topic)]
+            return self._queued(self._topic)
         if self.mode is Mode.FAQ and self._topic is not None and self._topic.queue is not None:
             return self._queue(self._topic, announce=False)
         return self._retry("no_input")
@@ -444,7 +447,7 @@ class Dialog:
         if self.caller_number is not None and self.catalogue.options.callback_when_waiting is not None:
             self._set_mode(Mode.QUEUE_CHECK, f"queue:{topic.queue}")
             return [*plays, CheckQueue(topic.queue)]
-        return [*plays, self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+        return [*plays, *self._queued(topic)]
 
     def _queue_load(self, event: QueueLoad) -> list[Step]:
         topic = self._topic
@@ -452,7 +455,7 @@ class Dialog:
             raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
         threshold = self.catalogue.options.callback_when_waiting
         if event.waiting is None or threshold is None or event.waiting < threshold:
-            return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+            return self._queued(topic)
         self._set_mode(Mode.QUEUE_OFFER, f"queue_long:{topic.queue}")
         return self._ask()
 
@@ -462,7 +465,7 @@ class Dialog:
         if key == self.catalogue.options.callback_topic_digit:
             return self._offer_callback(topic, register=False)
         # Any other key: the caller prefers to wait; no reason to make them listen again.
-        return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
+        return self._queued(topic)
 
     def _faq_key(self, key: str) -> list[Step]:
         topic = self._topic
