@@ -397,18 +397,6 @@ def _opt(headers: Headers, key: str) -> str | None:
     return value
 
 
-def _int(headers: Headers, key: str, default: int | None = None) -> int:
-    value = _opt(headers, key)
-    if value is None:
-        if default is None:
-            raise BadEvent(f"missing field {key}")
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise BadEvent(f"field {key} is not a number: {value!r}") from None
-
-
 def _opt_int(headers: Headers, key: str) -> int | None:
     value = _opt(headers, key)
     if value is None:
@@ -417,6 +405,15 @@ def _opt_int(headers: Headers, key: str) -> int | None:
         return int(value)
     except ValueError:
         raise BadEvent(f"field {key} is not a number: {value!r}") from None
+
+
+def _int(headers: Headers, key: str, default: int | None = None) -> int:
+    value = _opt_int(headers, key)
+    if value is not None:
+        return value
+    if default is None:
+        raise BadEvent(f"missing field {key}")
+    return default
 
 
 def _epoch(headers: Headers, key: str) -> datetime | None:
