@@ -11,6 +11,8 @@ list format the captures show. Fault injection: `cuts` are byte offsets of the c
 connection is closed mid-message; the next connection resumes at the message that was cut (Asterisk kept
 running meanwhile, and nothing it said is lost). `next_parts` are served to later connections (the
 `restart` capture); `loop=True` replays again and again with ids and times renumbered.
+`present=True` re-times the capture to now, as a live PBX stamps its events: the first message carries
+the time the replay starts and later ones follow at `speed`, so waits shown on screens are real seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import gzip
 import json
 import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,9 +292,12 @@ class ReplayServer:
         loop: bool = False,
         repeat: int = 1,
         outage_s: float = 0.0,
+        present: bool = False,
     ) -> None:
         if speed < 0:
             raise CaptureError("speed must be >= 0")
+        if present and speed == 0:
+            raise CaptureError("a replay re-timed to the present needs a speed > 0")
         self.parts = [load_capture(capture), *(load_capture(p) for p in next_parts)]
         self.speed = speed
         self.host = host
@@ -322,6 +328,9 @@ class ReplayServer:
             self.parts[0].messages[-1].wall - self.parts[0].messages[0].wall if self.parts[0].messages else 0
         )
         self._shift_step = int(span) + 10
+        self.present = present
+        self._first_wall = self.parts[0].messages[0].wall if self.parts[0].messages else 0.0
+        self._present_origin: float | None = None  # wall clock when the first message was played
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
@@ -400,16 +409,28 @@ class ReplayServer:
             else:
                 self._done.set()
 
+    def _wall(self, recorded: float) -> float:
+        """The time a recorded wall time is stamped with in this round (see `present`)."""
+        shifted = recorded + self._round * self._shift_step
+        if self._present_origin is None:
+            return shifted
+        return self._present_origin + (shifted - self._first_wall) / self.speed
+
     def _message_bytes(self, message: RecordedMessage) -> bytes:
         shift = self._round * self._shift_step
+        if self._present_origin is not None:
+            # Ids are epoch seconds too: move them to the present so they read like today's calls.
+            shift += int(self._present_origin - self._first_wall)
         data = renumber(message.data, shift)
         if self.timestamps and message.kind == "event":
-            data = with_timestamp(data, message.wall + shift)
+            data = with_timestamp(data, self._wall(message.wall))
         return data
 
     async def _play(self, writer: asyncio.StreamWriter) -> bool:
         """Send from the resume point; False if the connection was cut on purpose."""
         loop = asyncio.get_running_loop()
+        if self.present and self._present_origin is None:
+            self._present_origin = time.time()
         while True:
             part = self.parts[self._part]
             messages = part.messages
@@ -422,7 +443,7 @@ class ReplayServer:
             if self._skip_until is not None:
                 while self._index < len(messages) and messages[self._index].t < self._skip_until:
                     skipped = messages[self._index]
-                    self._mirror.observe(self._message_bytes(skipped), skipped.wall)
+                    self._mirror.observe(self._message_bytes(skipped), self._wall(skipped.wall))
                     self._index += 1
                 self._skip_until = None
                 if self._index >= len(messages):
@@ -454,7 +475,7 @@ class ReplayServer:
                         self._skip_until = message.t + self.outage_s
                     writer.write(data[: max(0, cut - message.offset)])
                     return False
-                pending.append((data, message.wall))
+                pending.append((data, self._wall(message.wall)))
                 size += len(data)
                 self._index += 1
                 if size >= 65536:
@@ -535,4 +556,4 @@ class ReplayServer:
         if not part.messages:
             return 0.0
         index = min(max(self._index - 1, 0), len(part.messages) - 1)
-        return part.messages[index].wall + self._round * self._shift_step
+        return self._wall(part.messages[index].wall)

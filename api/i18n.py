@@ -96,6 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sp_caller": {"ru": "абонент", "en": "caller"},
     "sp_agent": {"ru": "оператор", "en": "agent"},
     "sp_mixed": {"ru": "оба", "en": "both"},
+    "text_source": {"ru": "Текст получен моделью", "en": "Text produced by"},
     "base": {"ru": "База (100%)", "en": "Base (100%)"},
     "base_answered": {"ru": "отвеченные звонки", "en": "answered calls"},
     "base_transcribed": {"ru": "расшифрованные звонки", "en": "transcribed calls"},

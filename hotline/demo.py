@@ -152,7 +152,8 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    replay = ReplayServer(capture_path(), speed=options.speed, loop=True)
+    # Re-timed to now, so the wallboard shows today's calls and real waiting times.
+    replay = ReplayServer(capture_path(), speed=options.speed, loop=True, present=True)
     replay_port = await replay.start()
     settings = demo_settings(options, config, replay_port)
     engine = db.make_engine(settings.database)
@@ -179,10 +180,16 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
         )
         transcriber.start()
     else:
+        from hotline.demo_transcripts import reference_transcripts_in_thread
+
         log.warning(
-            "no Vosk model configured: recordings are not transcribed "
-            "(get one: `hotline models download vosk-model-small-ru-0.22`)"
+            "no Vosk model configured: recordings are not transcribed; the shipped ones get the capture's "
+            "script so search works (get a model: `hotline models download vosk-model-small-ru-0.22`)"
         )
+        transcriber = threading.Thread(
+            target=reference_transcripts_in_thread, args=(factory, transcriber_stop), name="reference-scripts"
+        )
+        transcriber.start()
 
     await _until([api_ready, stop], tasks)
     # With --port 0 the system picks a free port: print the one actually bound.

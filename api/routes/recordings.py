@@ -137,6 +137,7 @@ def transcript_view(
             "id": transcript.id,
             "recording_id": transcript.recording_id,
             "language": transcript.language,
+            "model": transcript.model,  # where the text came from: a Vosk model, or an imported script
             "duration_s": transcript.audio_duration_s,
             "topic": transcript.topic,
             "abusive": transcript.abusive,

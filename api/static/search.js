@@ -72,6 +72,7 @@ async function showTranscript(hit) {
     }
     transcriptBox.append(box);
   }
+  transcriptBox.append(el("p", { class: "source" }, t("text_source") + ": " + transcript.model));
 }
 
 player.addEventListener("timeupdate", () => {

@@ -176,3 +176,34 @@ async def test_two_pbxes_at_once_keep_their_calls_apart(sqlite_engine: object, t
         assert sorted(c.linkedid for c in calls if c.pbx == name) == sorted(linkedids)
     assert [p.name for p in pbx_rows] == ["north", "south"]
     assert pbx_rows[0].events_total == pbx_rows[1].events_total > 0
+
+
+async def test_replay_in_the_present_stamps_calls_with_todays_time(
+    sqlite_engine: object, tmp_path: Path
+) -> None:
+    """The demo's replay: calls happen now, at the replay's pace, not on the day of the capture."""
+    from hotline import db
+    from hotline.timeutil import utcnow
+
+    factory = db.make_session_factory(sqlite_engine)  # type: ignore[arg-type]
+    before = utcnow()
+    speed = 20.0
+    await replay_capture(
+        capture_path("ivr_to_agent"),
+        lab_settings(str(sqlite_engine.url), tmp_path),  # type: ignore[attr-defined]
+        factory,
+        speed=speed,
+        present=True,
+    )
+    after = utcnow()
+    with factory() as session:
+        (call,) = session.scalars(select(Call)).all()
+        (entry,) = session.scalars(select(QueueEntry)).all()
+    (original,) = capture_linkedids(capture_path("ivr_to_agent"))
+    assert call.started_at is not None and call.ended_at is not None
+    assert before <= call.started_at <= call.ended_at <= after
+    assert call.linkedid != original  # ids read like today's calls too
+    assert call.outcome is CallOutcome.ANSWERED and call.agent == "Анна Смирнова"
+    facts = queue_log_facts(CAPTURES / "ivr_to_agent" / "ivr_to_agent.queue_log")
+    (talk,) = facts.talk.values()
+    assert entry.talk_s == pytest.approx(talk, abs=1.0)  # durations stay what Asterisk reported

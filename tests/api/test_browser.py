@@ -118,4 +118,5 @@ def test_search_hit_plays_the_recording_from_the_hit_second(
     )
     expect(page.locator("#transcript .turn")).to_have_count(3)
     expect(page.locator("#transcript mark").first).to_be_visible()
+    expect(page.locator("#transcript .source")).to_contain_text("test")  # which model wrote the text
     assert page.errors == []

@@ -1,7 +1,8 @@
 """Transcripts built from the captures' reference manifests (what the TTS really said, and when).
 
-Word times are spread over each utterance in proportion to word length: close to where the words
-really are, which is what search offsets and keyword times are checked against.
+Word times are spread over each utterance in proportion to word length (the demo's own reference
+transcripts, hotline.demo_transcripts): close to where the words really are, which is what search
+offsets and keyword times are checked against.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.models import Call, CallOutcome, Recording, Speaker
+from hotline.demo_transcripts import decoded_from_utterances
+from hotline.models import Call, CallOutcome, Recording
 from tests.conftest import CAPTURES
 from transcription.audio import AudioMeta
-from transcription.engine import Decoded, Segment, Word
 from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript
 
 MANIFESTS = [
@@ -41,25 +42,6 @@ def reference_entries() -> list[dict[str, Any]]:
             if not entry["file"].endswith(("-rx.wav", "-tx.wav")):
                 entries.append(entry)
     return entries
-
-
-def decoded_from(utterances: list[dict[str, Any]]) -> Decoded:
-    segments = []
-    for utterance in utterances:
-        texts = utterance["text"].split()
-        span = utterance["end_s"] - utterance["start_s"]
-        total = sum(len(t) + 1 for t in texts)
-        clock = utterance["start_s"]
-        words = []
-        for token in texts:
-            length = span * (len(token) + 1) / total
-            words.append(Word(token.strip(".,?!"), round(clock, 3), round(clock + length * 0.9, 3), 0.9))
-            clock += length
-        segments.append(
-            Segment(Speaker(utterance["speaker"]), words[0].start_s, words[-1].end_s,
-                    " ".join(w.word for w in words), 0.9, tuple(words))
-        )  # fmt: skip
-    return Decoded(segments, decode_s=1.0)
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +72,7 @@ def add_call(
     )
     session.add(recording)
     session.flush()
-    decoded = decoded_from(utterances)
+    decoded = decoded_from_utterances(utterances)
     save_transcript(
         session, recording_id=recording.id, language=language, model="reference",
         audio=AudioMeta(decoded.segments[-1].end_s, 8000, 1, 0), decoded=decoded, analysis=analysis(),

@@ -1,0 +1,103 @@
+"""Reference transcripts for the demo when no Vosk model is installed.
+
+The capture's recordings were spoken by a speech synthesizer from a script, and the manifest shipped
+with them says what was said and when. Without a model the demo stores that script as the transcript
+of those recordings, under the model name `REFERENCE_MODEL`, so that search, topics and the player work
+out of the box. It is never presented as a transcription: the model column and the demo's start-up line
+say where the text came from. Jobs of recordings the demo does not ship stay queued for a real model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline import db
+from hotline.models import JobStatus, Recording, Speaker, TranscriptionJob
+from transcription.audio import AudioMeta
+from transcription.engine import Decoded, Segment, Word
+from transcription.jobs import claim_job, mark_done
+from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript
+
+log = logging.getLogger(__name__)
+
+REFERENCE_MODEL = "reference script of the capture (demo, no Vosk model)"
+Manifest = dict[str, list[dict[str, Any]]]  # file name -> utterances (start_s, end_s, speaker, text)
+
+
+def demo_manifest() -> Manifest:
+    """Utterances of each shipped recording, by file name."""
+    text = (resources.files("hotline") / "demo_data" / "recordings" / "manifest.json").read_text("utf-8")
+    return {Path(entry["file"]).name: entry["utterances"] for entry in json.loads(text)}
+
+
+def decoded_from_utterances(utterances: list[dict[str, Any]]) -> Decoded:
+    """One segment per utterance; word times spread over it in proportion to word length.
+
+    That lands each word close to where it is really spoken, which is what search offsets need.
+    """
+    segments = []
+    for utterance in utterances:
+        texts = utterance["text"].split()
+        span = utterance["end_s"] - utterance["start_s"]
+        total = sum(len(token) + 1 for token in texts)
+        clock = utterance["start_s"]
+        words = []
+        for token in texts:
+            length = span * (len(token) + 1) / total
+            words.append(Word(token.strip(".,?!"), round(clock, 3), round(clock + length * 0.9, 3), 0.9))
+            clock += length
+        segments.append(
+            Segment(Speaker(utterance["speaker"]), words[0].start_s, words[-1].end_s,
+                    " ".join(word.word for word in words), 0.9, tuple(words))
+        )  # fmt: skip
+    return Decoded(segments, decode_s=0.0)
+
+
+def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manifest) -> int:
+    """Give every queued job of a shipped recording its reference transcript; returns how many."""
+    with factory() as session:
+        queued = session.execute(
+            select(TranscriptionJob.id, Recording.path)
+            .join(Recording, Recording.id == TranscriptionJob.recording_id)
+            .where(TranscriptionJob.status == JobStatus.QUEUED)
+        ).all()
+    wanted = [(job_id, Path(path).name) for job_id, path in queued if Path(path).name in manifest]
+    if not wanted:
+        return 0
+    analysis = Analysis(keywords=catalogue_keywords(None), lexicon=default_lexicon())
+    stored = 0
+    for job_id, name in wanted:
+        with db.transaction(factory) as session:
+            job = claim_job(session, job_id, worker="demo-reference")
+            if job is None:
+                continue
+            decoded = decoded_from_utterances(manifest[name])
+            duration = max(segment.end_s for segment in decoded.segments)
+            save_transcript(
+                session, recording_id=job.recording_id, language=job.language, model=REFERENCE_MODEL,
+                audio=AudioMeta(duration, 8000, 1, 0), decoded=decoded, analysis=analysis,
+            )  # fmt: skip
+            mark_done(session, job_id)
+            stored += 1
+    return stored
+
+
+def reference_transcripts_in_thread(factory: sessionmaker[Session], stop: threading.Event) -> None:
+    """Until `stop`: store reference transcripts as the listener queues the shipped recordings."""
+    manifest = demo_manifest()
+    while not stop.is_set():
+        try:
+            stored = store_reference_transcripts(factory, manifest)
+            if stored:
+                log.info("demo reference transcripts stored", extra={"recordings": stored})
+        except Exception:
+            log.exception("demo reference transcripts failed")
+        stop.wait(5.0)

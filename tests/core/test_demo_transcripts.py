@@ -1,0 +1,34 @@
+"""Without a Vosk model the demo still has searchable calls: the capture's script, labelled as such."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from hotline import db
+from hotline.demo_transcripts import REFERENCE_MODEL, demo_manifest, store_reference_transcripts
+from hotline.models import JobStatus, Transcript, TranscriptionJob
+from transcription.jobs import enqueue_recording
+from transcription.search import search
+
+
+def test_shipped_recordings_get_the_capture_script_and_become_searchable(engine: Engine) -> None:
+    factory = db.make_session_factory(engine)
+    manifest = demo_manifest()
+    shipped = next(name for name in manifest if name.startswith("other-"))  # the rubbish-collection call
+    with db.transaction(factory) as session:
+        for path in (f"/demo/recordings/{shipped}", "/demo/recordings/passes-ce999-1795317199.9.wav"):
+            enqueue_recording(session, path=path, pbx="demo", linkedid=None, call_id=None, language="ru")
+
+    assert store_reference_transcripts(factory, manifest) == 1
+    assert store_reference_transcripts(factory, manifest) == 0  # done once, not again
+
+    with factory() as session:
+        statuses = dict(session.execute(select(TranscriptionJob.recording_id, TranscriptionJob.status)).all())
+        assert sorted(statuses.values()) == [JobStatus.DONE, JobStatus.QUEUED]  # unshipped file waits
+        transcript = session.scalars(select(Transcript)).one()
+        assert transcript.model == REFERENCE_MODEL
+        page = search(session, query="мусора")
+    spoken = {hit.snippet for hit in page.hits}
+    assert page.total == 2, spoken  # "когда вывезут мусор", "вывоз мусора … запланирован"
+    caller = next(hit for hit in page.hits if hit.speaker == "caller")
+    assert 3.7 <= caller.start_s <= 6.7  # within the caller's utterance of the script
