@@ -200,10 +200,12 @@ async def test_replay_in_the_present_stamps_calls_with_todays_time(
         (call,) = session.scalars(select(Call)).all()
         (entry,) = session.scalars(select(QueueEntry)).all()
     (original,) = capture_linkedids(capture_path("ivr_to_agent"))
-    assert call.started_at is not None and call.ended_at is not None
+    assert call.started_at is not None
+    assert call.ended_at is not None
     assert before <= call.started_at <= call.ended_at <= after
     assert call.linkedid != original  # ids read like today's calls too
-    assert call.outcome is CallOutcome.ANSWERED and call.agent == "Анна Смирнова"
+    assert call.outcome is CallOutcome.ANSWERED
+    assert call.agent == "Анна Смирнова"
     facts = queue_log_facts(CAPTURES / "ivr_to_agent" / "ivr_to_agent.queue_log")
     (talk,) = facts.talk.values()
     assert entry.talk_s == pytest.approx(talk, abs=1.0)  # durations stay what Asterisk reported
