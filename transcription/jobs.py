@@ -12,6 +12,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -105,18 +106,26 @@ def _link(recording: Recording, *, pbx: str | None, linkedid: str | None, call_i
         recording.linkedid = linkedid
 
 
-def claim_next(session: Session, *, worker: str | None = None) -> ClaimedJob | None:
+def claim_next(
+    session: Session, *, worker: str | None = None, longest_first: bool = False
+) -> ClaimedJob | None:
     """Take the oldest queued job (marks it running, counts the attempt); None when there is none.
 
+    `longest_first` takes the longest known recording first (a pool then finishes together instead
+    of leaving one worker alone with a long file at the end); unknown lengths come last, oldest first.
     Commit the session right after, so other workers see the claim.
     """
     worker = worker or worker_name()
     postgres = session.get_bind().dialect.name == "postgresql"
+    order: list[Any] = [TranscriptionJob.queued_at, TranscriptionJob.id]
+    if longest_first:
+        length = select(Recording.duration_s).where(Recording.id == TranscriptionJob.recording_id)
+        order.insert(0, length.scalar_subquery().desc().nulls_last())
     for _ in range(20):
         candidate = (
             select(TranscriptionJob.id)
             .where(TranscriptionJob.status == JobStatus.QUEUED)
-            .order_by(TranscriptionJob.queued_at, TranscriptionJob.id)
+            .order_by(*order)
             .limit(1)
         )
         if postgres:

@@ -95,11 +95,15 @@ def run_pending(
     with transaction(session_factory) as session:
         jobs.requeue_orphans(session)
         jobs.requeue_stale(session, stale_after_s=config.stale_after_s, max_attempts=config.max_attempts)
-        languages = session.scalars(
-            select(TranscriptionJob.language).where(TranscriptionJob.status == JobStatus.QUEUED).distinct()
+        queued = session.execute(
+            select(TranscriptionJob.language, func.count())
+            .where(TranscriptionJob.status == JobStatus.QUEUED)
+            .group_by(TranscriptionJob.language)
         ).all()
-    for language in languages:
+    for language, _count in queued:
         model_path(config, language)  # fail before claiming anything
+    # More processes than files would only load models that decode nothing (one file needs no pool).
+    workers = min(workers, sum(count for _language, count in queued))
     analysis = load_analysis(settings)
     summary = RunSummary()
     started = time.perf_counter()
@@ -144,9 +148,9 @@ def load_analysis(settings: Settings) -> Analysis:
 ResultHandler = Callable[[jobs.ClaimedJob, DecodeResult | BaseException], None]
 
 
-def _claim(session_factory: sessionmaker[Session]) -> jobs.ClaimedJob | None:
+def _claim(session_factory: sessionmaker[Session], *, longest_first: bool = False) -> jobs.ClaimedJob | None:
     with transaction(session_factory) as session:
-        return jobs.claim_next(session)
+        return jobs.claim_next(session, longest_first=longest_first)
 
 
 def _run_inline(
@@ -181,7 +185,8 @@ def _run_pool(
         while True:
             # Keep each worker busy with one job and one waiting, so none idles while we write.
             while not (stop and stop.is_set()) and len(running) < 2 * workers:
-                job = _claim(session_factory)
+                # Longest first: the run ends when the last file does, so no long file goes last.
+                job = _claim(session_factory, longest_first=True)
                 if job is None:
                     break
                 running[pool.submit(decode_job, job)] = job

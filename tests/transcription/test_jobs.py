@@ -61,6 +61,25 @@ def test_claims_hand_out_each_job_once_in_queue_order(session_factory: sessionma
     assert states == {claimed[0]: JobStatus.DONE, claimed[1]: JobStatus.FAILED, claimed[2]: JobStatus.RUNNING}
 
 
+def test_pool_claims_take_long_recordings_first(session_factory: sessionmaker[Session]) -> None:
+    # A pool that leaves a long file for last ends with one worker busy and the others idle.
+    lengths = {"/rec/short.wav": 20.0, "/rec/unknown.wav": None, "/rec/long.wav": 600.0, "/rec/mid.wav": 60.0}
+    for path, length in lengths.items():
+        _enqueue(session_factory, path)
+        with transaction(session_factory) as session:
+            recording = session.scalar(select(Recording).where(Recording.path == path))
+            assert recording is not None
+            recording.duration_s = length
+    claimed = []
+    while True:
+        with transaction(session_factory) as session:
+            job = jobs.claim_next(session, longest_first=True)
+        if job is None:
+            break
+        claimed.append(job.path)
+    assert claimed == ["/rec/long.wav", "/rec/mid.wav", "/rec/short.wav", "/rec/unknown.wav"]
+
+
 def test_job_of_a_dead_worker_is_retried_then_given_up(session_factory: sessionmaker[Session]) -> None:
     job_id = _enqueue(session_factory, "/rec/killer.wav")
     for attempt in (1, 2):
