@@ -3,7 +3,7 @@
 The wiring point for the demo process: it builds settings, database, users, and starts, in one
 asyncio loop, the capture replay server (a stand-in PBX on 127.0.0.1), the real AMI listener connected
 to it, the FastAGI IVR with simulated callers on real TCP connections, and the API with its pages.
-Transcription runs in a worker thread when a Vosk model is configured.
+A worker thread transcribes the shipped recordings with a Vosk model, or stores their script without one.
 """
 
 from __future__ import annotations
@@ -125,23 +125,13 @@ async def simulate_callers(settings: Settings, options: DemoOptions, port: int, 
             await asyncio.wait_for(stop.wait(), timeout=options.caller_interval_s)
 
 
-def transcribe_in_thread(settings: Settings, factory: sessionmaker[Session], stop: threading.Event) -> None:
-    from transcription.worker import run_pending
-
-    while not stop.is_set():
-        try:
-            run_pending(settings, factory, workers=1, stop=stop)
-        except Exception:
-            log.exception("demo transcription pass failed")
-        stop.wait(10.0)
-
-
 async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Callable[[str], None]) -> None:
     """Run until SIGINT/SIGTERM; every component is stopped and awaited before returning."""
     from ami_listener.replay import ReplayServer
     from ami_listener.service import AmiService
     from api.app import create_app
     from api.server import serve
+    from hotline.demo_transcripts import demo_transcripts_in_thread
     from ivr.catalogue import load_catalogue
     from ivr.server import AgiServer
 
@@ -172,24 +162,16 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     ]
     if options.simulated_callers:
         tasks.append(asyncio.create_task(simulate_callers(settings, options, agi_port, stop), name="callers"))
-    transcriber_stop = threading.Event()
-    transcriber: threading.Thread | None = None
-    if settings.transcription.models:
-        transcriber = threading.Thread(
-            target=transcribe_in_thread, args=(settings, factory, transcriber_stop), name="transcriber"
-        )
-        transcriber.start()
-    else:
-        from hotline.demo_transcripts import reference_transcripts_in_thread
-
+    if not settings.transcription.models:
         log.warning(
             "no Vosk model configured: recordings are not transcribed; the shipped ones get the capture's "
             "script so search works (get a model: `hotline models download vosk-model-small-ru-0.22`)"
         )
-        transcriber = threading.Thread(
-            target=reference_transcripts_in_thread, args=(factory, transcriber_stop), name="reference-scripts"
-        )
-        transcriber.start()
+    transcriber_stop = threading.Event()
+    transcriber = threading.Thread(
+        target=demo_transcripts_in_thread, args=(settings, factory, transcriber_stop), name="transcriber"
+    )
+    transcriber.start()
 
     await _until([api_ready, stop], tasks)
     # With --port 0 the system picks a free port: print the one actually bound.
@@ -214,8 +196,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
                 log.error(
                     "demo component failed", extra={"component": task.get_name(), "error": repr(result)}
                 )
-        if transcriber is not None:
-            await asyncio.to_thread(transcriber.join)
+        await asyncio.to_thread(transcriber.join)
         engine.dispose()
 
 

@@ -1,10 +1,14 @@
-"""Reference transcripts for the demo when no Vosk model is installed.
+"""What the demo does with the capture's recordings: transcribe them, or show their script.
 
-The capture's recordings were spoken by a speech synthesizer from a script, and the manifest shipped
-with them says what was said and when. Without a model the demo stores that script as the transcript
+With a Vosk model configured, the shipped recordings are transcribed like any other. The capture's
+recordings were spoken by a speech synthesizer from a script, and the manifest shipped with them says
+what was said and when. Without a model the demo stores that script as the transcript
 of those recordings, under the model name `REFERENCE_MODEL`, so that search, topics and the player work
 out of the box. It is never presented as a transcription: the model column and the demo's start-up line
-say where the text came from. Jobs of recordings the demo does not ship stay queued for a real model.
+say where the text came from.
+
+The capture recorded every call, but the demo ships only a few of its recordings (size): jobs of the
+others are set aside with that reason, rather than failing one by one as missing files.
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
 from hotline.models import JobStatus, Recording, Speaker, TranscriptionJob
+from hotline.settings import Settings
 from transcription.audio import AudioMeta
 from transcription.engine import Decoded, Segment, Word
-from transcription.jobs import claim_job, mark_done
+from transcription.jobs import claim_job, mark_done, mark_failed
+from transcription.pipeline import load_analysis, run_job
 from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript
 
 log = logging.getLogger(__name__)
 
 REFERENCE_MODEL = "reference script of the capture (demo, no Vosk model)"
+NOT_SHIPPED = "the demo ships only a few of the capture's recordings, and not this one"
 Manifest = dict[str, list[dict[str, Any]]]  # file name -> utterances (start_s, end_s, speaker, text)
 
 
@@ -61,15 +68,40 @@ def decoded_from_utterances(utterances: list[dict[str, Any]]) -> Decoded:
     return Decoded(segments, decode_s=0.0)
 
 
-def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manifest) -> int:
-    """Give every queued job of a shipped recording its reference transcript; returns how many."""
+def _queued(factory: sessionmaker[Session], manifest: Manifest) -> tuple[list[tuple[int, str]], list[int]]:
+    """Queued jobs: (job id, file name) of shipped recordings, and the ids of the others."""
     with factory() as session:
         queued = session.execute(
             select(TranscriptionJob.id, Recording.path)
             .join(Recording, Recording.id == TranscriptionJob.recording_id)
             .where(TranscriptionJob.status == JobStatus.QUEUED)
+            .order_by(TranscriptionJob.id)
         ).all()
-    wanted = [(job_id, Path(path).name) for job_id, path in queued if Path(path).name in manifest]
+    shipped = [(job_id, Path(path).name) for job_id, path in queued if Path(path).name in manifest]
+    return shipped, [job_id for job_id, path in queued if Path(path).name not in manifest]
+
+
+def set_aside_unshipped(factory: sessionmaker[Session], manifest: Manifest) -> int:
+    """Fail the queued jobs of recordings the demo does not carry; returns how many."""
+    _, unshipped = _queued(factory, manifest)
+    with db.transaction(factory) as session:
+        for job_id in unshipped:
+            mark_failed(session, job_id, NOT_SHIPPED)
+    return len(unshipped)
+
+
+def transcribe_shipped(settings: Settings, factory: sessionmaker[Session], manifest: Manifest) -> int:
+    """Transcribe the queued shipped recordings with the configured Vosk model; returns how many."""
+    shipped, _ = _queued(factory, manifest)
+    if not shipped:
+        return 0
+    analysis = load_analysis(settings)
+    return sum(run_job(settings, factory, job_id, analysis) == "done" for job_id, _ in shipped)
+
+
+def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manifest) -> int:
+    """Give every queued job of a shipped recording its reference transcript; returns how many."""
+    wanted, _ = _queued(factory, manifest)
     if not wanted:
         return 0
     analysis = Analysis(keywords=catalogue_keywords(None), lexicon=default_lexicon())
@@ -90,14 +122,21 @@ def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manife
     return stored
 
 
-def reference_transcripts_in_thread(factory: sessionmaker[Session], stop: threading.Event) -> None:
-    """Until `stop`: store reference transcripts as the listener queues the shipped recordings."""
+def demo_transcripts_in_thread(
+    settings: Settings, factory: sessionmaker[Session], stop: threading.Event
+) -> None:
+    """Until `stop`: as the listener queues recordings, transcribe (or script) the shipped ones."""
     manifest = demo_manifest()
+    with_model = bool(settings.transcription.models)
     while not stop.is_set():
         try:
-            stored = store_reference_transcripts(factory, manifest)
-            if stored:
-                log.info("demo reference transcripts stored", extra={"recordings": stored})
+            set_aside_unshipped(factory, manifest)
+            if with_model:
+                done = transcribe_shipped(settings, factory, manifest)
+            else:
+                done = store_reference_transcripts(factory, manifest)
+            if done:
+                log.info("demo recordings transcribed", extra={"recordings": done, "with_model": with_model})
         except Exception:
-            log.exception("demo reference transcripts failed")
+            log.exception("demo transcription pass failed")
         stop.wait(5.0)

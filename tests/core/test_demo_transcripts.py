@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from hotline import db
-from hotline.demo_transcripts import REFERENCE_MODEL, demo_manifest, store_reference_transcripts
+from hotline.demo_transcripts import (
+    NOT_SHIPPED,
+    REFERENCE_MODEL,
+    demo_manifest,
+    set_aside_unshipped,
+    store_reference_transcripts,
+)
 from hotline.models import JobStatus, Transcript, TranscriptionJob
 from transcription.jobs import enqueue_recording
 from transcription.search import search
@@ -19,12 +25,13 @@ def test_shipped_recordings_get_the_capture_script_and_become_searchable(engine:
         for path in (f"/demo/recordings/{shipped}", "/demo/recordings/passes-ce999-1795317199.9.wav"):
             enqueue_recording(session, path=path, pbx="demo", linkedid=None, call_id=None, language="ru")
 
+    assert set_aside_unshipped(factory, manifest) == 1
     assert store_reference_transcripts(factory, manifest) == 1
     assert store_reference_transcripts(factory, manifest) == 0  # done once, not again
 
     with factory() as session:
-        statuses = dict(session.execute(select(TranscriptionJob.recording_id, TranscriptionJob.status)).all())
-        assert sorted(statuses.values()) == [JobStatus.DONE, JobStatus.QUEUED]  # unshipped file waits
+        jobs = session.execute(select(TranscriptionJob.status, TranscriptionJob.error)).all()
+        assert sorted(jobs) == [(JobStatus.DONE, None), (JobStatus.FAILED, NOT_SHIPPED)]
         transcript = session.scalars(select(Transcript)).one()
         assert transcript.model == REFERENCE_MODEL
         page = search(session, query="мусора")
