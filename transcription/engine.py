@@ -82,6 +82,10 @@ class ModelCache:
         self._models: dict[str, tuple[Any, str]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def settings(self) -> TranscriptionSettings:
+        return self._settings
+
     def get(self, language: str) -> tuple[Any, str]:
         """(vosk.Model, model name)."""
         with self._lock:

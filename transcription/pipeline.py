@@ -130,7 +130,8 @@ def run_job(
         job = jobs.claim_job(session, job_id)
     if job is None:
         return "skipped"
-    if _models is None:
+    if _models is None or _models.settings != settings.transcription:
+        # Models follow the settings they were loaded for (one process may serve several: tests).
         _init_worker(settings.transcription)
     try:
         outcome: DecodeResult | BaseException = decode_job(job)
