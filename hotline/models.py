@@ -436,6 +436,14 @@ class TranscriptSegment(Base):
     # Space-separated lemmas of `text`; what the full-text index is built on.
     lemmas: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float | None] = mapped_column(Float)
+    # Copies of what search filters on, so filtering needs no joins (revision 0003): the call's start
+    # (else the recording's), queue, topic (the transcript's, else the IVR's), agent and PBX. Written by
+    # transcription/store.py; triggers rewrite them when the call, recording or transcript changes.
+    call_started_at: Mapped[datetime | None]
+    call_queue: Mapped[str | None] = mapped_column(String(64))
+    call_topic: Mapped[str | None] = mapped_column(String(64))
+    call_agent: Mapped[str | None] = mapped_column(String(255))
+    call_pbx: Mapped[str | None] = mapped_column(String(64))
 
     transcript: Mapped[Transcript] = relationship(back_populates="segments")
     words: Mapped[list[TranscriptWord]] = relationship(

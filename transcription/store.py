@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hotline.models import (
+    Call,
     HitKind,
     KeywordHit,
     Recording,
@@ -115,6 +116,10 @@ def save_transcript(
     abuse = detect_abuse(spoken, analysis.lexicon, language)
     transcript.topic = topics.primary
     transcript.abusive = bool(abuse)
+    fields = call_fields(session, recording_id, transcript.topic)
+    for row in transcript.segments:
+        for name, value in fields.items():
+            setattr(row, name, value)
     session.add(transcript)
     session.flush()
 
@@ -149,3 +154,35 @@ def save_transcript(
         for hit in abuse
     )
     return transcript
+
+
+def call_fields(session: Session, recording_id: int, topic: str | None) -> dict[str, Any]:
+    """What search filters a segment on, copied from its call (triggers of revision 0003 keep it right).
+
+    The same coalesces as those triggers: a recording without a known call still has a time and a PBX.
+    """
+    row = session.execute(
+        select(
+            Recording.created_at,
+            Recording.pbx,
+            Call.started_at,
+            Call.queue,
+            Call.ivr_topic,
+            Call.agent,
+            Call.pbx,
+        )
+        .outerjoin(Call, Call.id == Recording.call_id)
+        .where(Recording.id == recording_id)
+    ).one()
+    created_at, recording_pbx, started_at, queue, ivr_topic, agent, call_pbx = row
+    return {
+        "call_started_at": _coalesce(started_at, created_at),
+        "call_queue": queue,
+        "call_topic": _coalesce(topic, ivr_topic),
+        "call_agent": agent,
+        "call_pbx": _coalesce(recording_pbx, call_pbx),
+    }
+
+
+def _coalesce(first: Any, second: Any) -> Any:
+    return first if first is not None else second
