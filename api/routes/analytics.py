@@ -138,7 +138,13 @@ def search_transcripts(
             item["snippet"] = redact(hit.snippet)
         item["audio_url"] = f"/api/recordings/{hit.recording_id}/audio"
         hits.append(item)
-    return {"total": page.total, "limit": limit, "offset": offset, "hits": hits}
+    return {
+        "total": page.total,
+        "total_capped": page.total_capped,
+        "limit": limit,
+        "offset": offset,
+        "hits": hits,
+    }
 
 
 def _bounds(request: Request, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:

@@ -30,7 +30,8 @@ async function runSearch(event) {
   const params = new URLSearchParams();
   for (const [key, value] of new FormData(form)) if (value) params.set(key, value);
   const page = await api("/api/search?" + params.toString());
-  summary.textContent = page.total ? t("results") + ": " + page.total : t("no_results");
+  // Counting stops at a cap (transcription.search.COUNT_CAP): "1000+".
+  summary.textContent = page.total ? t("results") + ": " + page.total + (page.total_capped ? "+" : "") : t("no_results");
   hitsBox.replaceChildren();
   for (const hit of page.hits) {
     const when = hit.started_at ? new Date(hit.started_at).toLocaleString() : "";

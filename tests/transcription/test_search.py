@@ -109,15 +109,34 @@ def test_empty_query_and_deleted_transcripts(
         assert search(session, query="спасибо").total == 0
 
 
-def test_filters_still_find_hits_beyond_the_best_ranked_candidates(
+def test_beyond_the_count_cap_the_newest_matches_are_ranked_and_the_total_says_so(
     session_factory: sessionmaker[Session], calls: list[ReferenceCall], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with session_factory() as session:
-        expected = search(session, query="спасибо", agent="Ольга Кузнецова")
-        # With room for one candidate only, the filters discard it and the exact ranking takes over.
-        monkeypatch.setattr("transcription.search.CANDIDATES", 1)
-        narrow = search(session, query="спасибо", agent="Ольга Кузнецова")
-        unfiltered = search(session, query="спасибо", limit=2)
-    assert expected.total == narrow.total == 2
-    assert [h.segment_id for h in narrow.hits] == [h.segment_id for h in expected.hits]
-    assert len(unfiltered.hits) == 2
+        everyone = search(session, query="спасибо", limit=100)
+        monkeypatch.setattr("transcription.search.COUNT_CAP", 4)
+        capped = search(session, query="спасибо", limit=100)
+        rare = search(session, query="пропуском")  # 4 matches: not beyond the cap
+        filtered = search(session, query="спасибо", agent="Ольга Кузнецова")
+    assert (everyone.total, everyone.total_capped) == (2 * len(calls), False)
+    assert (capped.total, capped.total_capped) == (4, True)
+    newest = sorted((h.segment_id for h in everyone.hits), reverse=True)[:4]
+    assert sorted(h.segment_id for h in capped.hits) == sorted(newest)
+    assert [h.score for h in capped.hits] == sorted((h.score for h in capped.hits), reverse=True)
+    assert (rare.total, rare.total_capped) == (4, False)
+    assert (filtered.total, {h.agent for h in filtered.hits}) == (2, {"Ольга Кузнецова"})
+
+
+def test_common_words_rank_within_blocks_of_newest_matches_and_pages_stay_consistent(
+    session_factory: sessionmaker[Session], calls: list[ReferenceCall], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("transcription.search.RANK_WINDOW", 3)
+    with session_factory() as session:
+        whole = search(session, query="спасибо", limit=100)
+        pages = [search(session, query="спасибо", limit=2, offset=offset).hits for offset in range(0, 14, 2)]
+    newest_first = sorted((h.segment_id for h in whole.hits), reverse=True)
+    for start in range(0, len(newest_first), 3):
+        block = whole.hits[start : start + 3]
+        assert {h.segment_id for h in block} == set(newest_first[start : start + 3])
+        assert [h.score for h in block] == sorted((h.score for h in block), reverse=True)
+    assert [h.segment_id for page in pages for h in page] == [h.segment_id for h in whole.hits]
