@@ -39,7 +39,7 @@ MAX_TERMS = 12  # more words than this is a paste, not a query
 # Matches counted at most (see the module docstring); beyond it the total reads "1000+".
 COUNT_CAP = 1000
 # Matches ranked together: newest first between these blocks, best first within each.
-RANK_WINDOW = 200
+RANK_WINDOW = 100
 SNIPPET_WORDS_BEFORE = 6
 SNIPPET_WORDS_AFTER = 10
 # The FTS5 table of revision 0002 (SQLite); PostgreSQL searches the generated tsvector column instead.
