@@ -168,12 +168,14 @@ def search_command(
         for hit in hits:
             hit["snippet"] = redact(hit["snippet"])
     if output is OutputFormat.json:
-        typer.echo(json.dumps({"total": page.total, "hits": hits}, ensure_ascii=False, default=str, indent=2))
+        result = {"total": page.total, "total_capped": page.total_capped, "hits": hits}
+        typer.echo(json.dumps(result, ensure_ascii=False, default=str, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{page.total} hit(s) for {query!r}", show_lines=False)
+    total = f"{page.total}+" if page.total_capped else str(page.total)  # counting stops at COUNT_CAP
+    table = Table(title=f"{total} hit(s) for {query!r}", show_lines=False)
     for column in ("call", "started", "queue", "speaker", "at", "snippet"):
         table.add_column(column)
     for hit in hits:

@@ -76,6 +76,7 @@ def test_search_prints_json_hits_and_redacts_on_request(env: Path, sqlite_engine
     assert result.exit_code == 0, result.output
     page = json.loads(result.output)
     assert page["total"] == 2
+    assert page["total_capped"] is False  # an exact count
     assert {hit["queue"] for hit in page["hits"]} == {"utilities"}
     assert all(3.7 < hit["start_s"] < 5.9 for hit in page["hits"])
 
