@@ -90,13 +90,26 @@ def set_aside_unshipped(factory: sessionmaker[Session], manifest: Manifest) -> i
     return len(unshipped)
 
 
-def transcribe_shipped(settings: Settings, factory: sessionmaker[Session], manifest: Manifest) -> int:
-    """Transcribe the queued shipped recordings with the configured Vosk model; returns how many."""
+def transcribe_shipped(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    manifest: Manifest,
+    stop: threading.Event | None = None,
+) -> int:
+    """Transcribe the queued shipped recordings with the configured Vosk model; returns how many.
+
+    `stop` is checked between files, so Ctrl-C waits for one file at most.
+    """
     shipped, _ = _queued(factory, manifest)
     if not shipped:
         return 0
     analysis = load_analysis(settings)
-    return sum(run_job(settings, factory, job_id, analysis) == "done" for job_id, _ in shipped)
+    done = 0
+    for job_id, _ in shipped:
+        if stop is not None and stop.is_set():
+            break
+        done += run_job(settings, factory, job_id, analysis) == "done"
+    return done
 
 
 def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manifest) -> int:
@@ -132,7 +145,7 @@ def demo_transcripts_in_thread(
         try:
             set_aside_unshipped(factory, manifest)
             if with_model:
-                done = transcribe_shipped(settings, factory, manifest)
+                done = transcribe_shipped(settings, factory, manifest, stop)
             else:
                 done = store_reference_transcripts(factory, manifest)
             if done:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,9 @@ def test_shipped_recording_is_transcribed_by_the_configured_model(
             )  # fmt: skip
 
     assert set_aside_unshipped(factory, demo_manifest()) == 1
+    stopping = threading.Event()
+    stopping.set()  # Ctrl-C: no new file is started
+    assert transcribe_shipped(settings, factory, demo_manifest(), stopping) == 0
     assert transcribe_shipped(settings, factory, demo_manifest()) == 1
 
     with factory() as session:
