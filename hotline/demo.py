@@ -131,7 +131,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     from ami_listener.service import AmiService
     from api.app import create_app
     from api.server import serve
-    from hotline.demo_transcripts import demo_transcripts_in_thread
+    from hotline.demo_transcripts import demo_transcripts_in_thread, model_missing
     from ivr.catalogue import load_catalogue
     from ivr.server import AgiServer
 
@@ -162,14 +162,16 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     ]
     if options.simulated_callers:
         tasks.append(asyncio.create_task(simulate_callers(settings, options, agi_port, stop), name="callers"))
-    if not settings.transcription.models:
-        log.warning(
-            "no Vosk model configured: recordings are not transcribed; the shipped ones get the capture's "
-            "script so search works (get a model: `hotline models download vosk-model-small-ru-0.22`)"
-        )
+    # A model configured or downloaded into models_dir (what `hotline models download` does) counts.
+    missing = model_missing(settings)
+    if missing is not None:
+        log.warning("recordings are not transcribed, the shipped ones get the capture's script: %s", missing)
     transcriber_stop = threading.Event()
     transcriber = threading.Thread(
-        target=demo_transcripts_in_thread, args=(settings, factory, transcriber_stop), name="transcriber"
+        target=demo_transcripts_in_thread,
+        args=(settings, factory, transcriber_stop),
+        kwargs={"with_model": missing is None},
+        name="transcriber",
     )
     transcriber.start()
 

@@ -24,13 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
+from hotline.errors import TranscriptionError
 from hotline.models import JobStatus, Recording, Speaker, TranscriptionJob
 from hotline.settings import Settings
 from transcription.audio import AudioMeta
-from transcription.engine import Decoded, Segment, Word
+from transcription.engine import Decoded, Segment, Word, model_path
 from transcription.jobs import claim_job, mark_done, mark_failed
 from transcription.pipeline import load_analysis, run_job
-from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript
+from transcription.store import Analysis, save_transcript
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,20 @@ def set_aside_unshipped(factory: sessionmaker[Session], manifest: Manifest) -> i
     return len(unshipped)
 
 
+def model_missing(settings: Settings) -> str | None:
+    """Why the demo cannot transcribe (no model configured or downloaded), in one line; None if it can."""
+    try:
+        model_path(settings.transcription, settings.transcription.default_language)
+    except TranscriptionError as exc:
+        return str(exc)
+    return None
+
+
 def transcribe_shipped(
     settings: Settings,
     factory: sessionmaker[Session],
     manifest: Manifest,
+    analysis: Analysis,
     stop: threading.Event | None = None,
 ) -> int:
     """Transcribe the queued shipped recordings with the configured Vosk model; returns how many.
@@ -101,9 +112,6 @@ def transcribe_shipped(
     `stop` is checked between files, so Ctrl-C waits for one file at most.
     """
     shipped, _ = _queued(factory, manifest)
-    if not shipped:
-        return 0
-    analysis = load_analysis(settings)
     done = 0
     for job_id, _ in shipped:
         if stop is not None and stop.is_set():
@@ -112,12 +120,11 @@ def transcribe_shipped(
     return done
 
 
-def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manifest) -> int:
+def store_reference_transcripts(
+    factory: sessionmaker[Session], manifest: Manifest, analysis: Analysis
+) -> int:
     """Give every queued job of a shipped recording its reference transcript; returns how many."""
     wanted, _ = _queued(factory, manifest)
-    if not wanted:
-        return 0
-    analysis = Analysis(keywords=catalogue_keywords(None), lexicon=default_lexicon())
     stored = 0
     for job_id, name in wanted:
         with db.transaction(factory) as session:
@@ -136,18 +143,18 @@ def store_reference_transcripts(factory: sessionmaker[Session], manifest: Manife
 
 
 def demo_transcripts_in_thread(
-    settings: Settings, factory: sessionmaker[Session], stop: threading.Event
+    settings: Settings, factory: sessionmaker[Session], stop: threading.Event, *, with_model: bool
 ) -> None:
     """Until `stop`: as the listener queues recordings, transcribe (or script) the shipped ones."""
     manifest = demo_manifest()
-    with_model = bool(settings.transcription.models)
+    analysis = load_analysis(settings)
     while not stop.is_set():
         try:
             set_aside_unshipped(factory, manifest)
             if with_model:
-                done = transcribe_shipped(settings, factory, manifest, stop)
+                done = transcribe_shipped(settings, factory, manifest, analysis, stop)
             else:
-                done = store_reference_transcripts(factory, manifest)
+                done = store_reference_transcripts(factory, manifest, analysis)
             if done:
                 log.info("demo recordings transcribed", extra={"recordings": done, "with_model": with_model})
         except Exception:

@@ -14,6 +14,7 @@ from hotline.demo_transcripts import NOT_SHIPPED, demo_manifest, set_aside_unshi
 from hotline.models import JobStatus, Transcript, TranscriptionJob, TranscriptSegment
 from tests.conftest import demo_settings
 from transcription.jobs import enqueue_recording
+from transcription.pipeline import load_analysis
 
 pytestmark = [pytest.mark.vosk, pytest.mark.slow]
 
@@ -36,8 +37,9 @@ def test_shipped_recording_is_transcribed_by_the_configured_model(
     assert set_aside_unshipped(factory, demo_manifest()) == 1
     stopping = threading.Event()
     stopping.set()  # Ctrl-C: no new file is started
-    assert transcribe_shipped(settings, factory, demo_manifest(), stopping) == 0
-    assert transcribe_shipped(settings, factory, demo_manifest()) == 1
+    analysis = load_analysis(settings)
+    assert transcribe_shipped(settings, factory, demo_manifest(), analysis, stopping) == 0
+    assert transcribe_shipped(settings, factory, demo_manifest(), analysis) == 1
 
     with factory() as session:
         jobs = sorted(session.execute(select(TranscriptionJob.status, TranscriptionJob.error)).all())
