@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -213,6 +214,24 @@ async def _until(events: list[asyncio.Event], tasks: list[asyncio.Task[Any]]) ->
             raise RuntimeError(f"{task.get_name()} stopped: {task.exception()!r}")
 
 
+BANNER_END = "press Ctrl-C to stop"  # the banner's last words: the demo is up
+
+
+@dataclass(frozen=True)
+class Banner:
+    url: str  # without the trailing slash
+    passwords: dict[str, str]  # username -> password
+
+
+def read_banner(text: str) -> Banner | None:
+    """The URL and logins from the demo's start-up text (the end-to-end test and screenshots read it)."""
+    found = re.search(r"open (http://\S+?)/?$", text, re.MULTILINE)
+    if found is None or BANNER_END not in text:
+        return None
+    passwords = dict(re.findall(r"^  (\w+)\s+(\S+)\s+\(\w+\)$", text, re.MULTILINE))
+    return Banner(found.group(1), passwords)
+
+
 def _banner(
     url: str, logins: list[tuple[str, str, str]], agi_port: int, replay_port: int, folder: Path
 ) -> str:
@@ -222,7 +241,7 @@ def _banner(
         "logins (new passwords every start):",
         *[f"  {username:<11} {password:<14} ({role})" for username, role, password in logins],
         f"FastAGI IVR on port {agi_port}; AMI replay of a real Asterisk 22 capture on port {replay_port}",
-        f"data in {folder.resolve()}; press Ctrl-C to stop",
+        f"data in {folder.resolve()}; {BANNER_END}",
         "",
     ]
     return "\n".join(lines)

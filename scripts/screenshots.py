@@ -10,7 +10,6 @@ transcribed, and writes docs/wallboard.png and docs/search.png. Ctrl-C (SIGINT) 
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import subprocess
 import sys
@@ -19,6 +18,8 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hotline.demo import BANNER_END, read_banner
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--mute-audio"]
@@ -34,15 +35,13 @@ def start_demo(folder: Path, speed: float) -> tuple[subprocess.Popen[str], str, 
     lines: list[str] = []
     for line in process.stdout:
         lines.append(line)
-        if "press Ctrl-C to stop" in line:
+        if BANNER_END in line:
             break
-    text = "".join(lines)
-    found = re.search(r"open (http://127\.0\.0\.1:\d+)/", text)
-    if found is None:
+    banner = read_banner("".join(lines))
+    if banner is None:
         process.kill()
-        raise SystemExit(f"the demo did not start:\n{text}")
-    passwords = dict(re.findall(r"^\s+(\w+)\s+(\S+)\s+\(\w+\)$", text, re.MULTILINE))
-    return process, found.group(1), passwords
+        raise SystemExit("the demo did not start:\n" + "".join(lines))
+    return process, banner.url, banner.passwords
 
 
 def sign_in(browser: Browser, url: str, username: str, password: str) -> Page:

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hotline.demo import BANNER_END, Banner, read_banner
 from tests.api.test_browser import browser  # noqa: F401  (the shared headless Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,22 +44,17 @@ class Demo:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
-            if "press Ctrl-C to stop" in line:
+            if BANNER_END in line:
                 self.ready.set()
 
     @property
     def stdout(self) -> str:
         return "\n".join(self.lines)
 
-    def url(self) -> str:
-        found = re.search(r"open (http://127\.0\.0\.1:\d+)/", self.stdout)
-        assert found, self.stdout
-        return found.group(1)
-
-    def password(self, username: str) -> str:
-        found = re.search(rf"^\s+{username}\s+(\S+)\s+\({username}\)$", self.stdout, re.MULTILINE)
-        assert found, self.stdout
-        return found.group(1)
+    def banner(self) -> Banner:
+        banner = read_banner(self.stdout)
+        assert banner is not None, self.stdout
+        return banner
 
 
 def _group_alive(pgid: int) -> bool:
@@ -102,7 +98,7 @@ def _wait_ready(demo: Demo) -> str:
             pytest.fail(f"hotline demo exited {demo.process.returncode}:\n{demo.stderr_path.read_text()}")
         if time.monotonic() - started > READY_WITHIN_S:
             pytest.fail(f"hotline demo not ready in {READY_WITHIN_S:.0f} s:\n{demo.stderr_path.read_text()}")
-    url = demo.url()
+    url = demo.banner().url
     health = httpx.get(f"{url}/health", timeout=5)
     assert health.status_code == 200, health.text
     return url
@@ -117,7 +113,7 @@ def test_demo_shows_live_queues_and_calls_and_stops_cleanly_on_ctrl_c(demo: Demo
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{url}/login")
     page.fill("input[name=username]", "supervisor")
-    page.fill("input[name=password]", demo.password("supervisor"))
+    page.fill("input[name=password]", demo.banner().passwords["supervisor"])
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/wallboard$"))
 
