@@ -82,9 +82,12 @@ def create_app(
         reports,
         requests,
         session,
+        staffing,
     )
 
-    for module in (health, session, live, requests, recordings, audit, reports, analytics, metrics, pages):
+    for module in (
+        health, session, live, requests, recordings, audit, reports, analytics, metrics, staffing, pages,
+    ):  # fmt: skip
         app.include_router(module.router)
 
     app.add_exception_handler(NotAuthenticated, _not_authenticated)

@@ -70,6 +70,8 @@ class Format(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
+    import hotline.staffing_cli  # noqa: F401  (adds `report staffing`)
+
     app.add_typer(report_app, name="report")
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import citizen
 from api.auth import ALL_ROLES, Principal, authenticate, require, roles_note
-from api.i18n import catalogue, pick_language, translator
+from api.i18n import LANGUAGES, catalogue, pick_language, translator
 from api.routes.live import LIVE_ROLES
 from api.routes.requests import NUMBER, WRITE_ROLES
 from api.wiring import wiring_of
@@ -45,7 +45,7 @@ def render(
         "default-src 'self'; media-src 'self'; img-src 'self' data:; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'"
     )
-    if request.query_params.get("lang") in ("ru", "en"):
+    if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
     return response
 
