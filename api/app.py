@@ -83,10 +83,12 @@ def create_app(
         requests,
         session,
         staffing,
+        workforce,
     )
 
     for module in (
-        health, session, live, requests, recordings, audit, reports, analytics, metrics, staffing, pages,
+        health, session, live, requests, recordings, audit, reports, analytics, metrics, staffing, workforce,
+        pages,
     ):  # fmt: skip
         app.include_router(module.router)
 

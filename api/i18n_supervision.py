@@ -38,4 +38,21 @@ SUPERVISION_MESSAGES: dict[str, dict[str, str]] = {
     "unknown": {"ru": "неизвестно", "uk": "невідомо", "en": "unknown"},
     "definitions": {"ru": "Определения", "uk": "Визначення", "en": "Definitions"},
     "reports": {"ru": "Отчёты", "uk": "Звіти", "en": "Reports"},
+    "wrapup": {"ru": "Поствызывная обработка, с", "uk": "Післявиклична обробка, с", "en": "Wrap-up, s"},
+    "minutes": {"ru": "мин", "uk": "хв", "en": "min"},
+    "interval_by": {"ru": "Группировать", "uk": "Групувати", "en": "Group"},
+    "by_day": {"ru": "по датам", "uk": "за датами", "en": "by date"},
+    "by_weekday": {"ru": "по дням недели", "uk": "за днями тижня", "en": "by weekday"},
+    "occupancy_agents": {
+        "ru": "Занятость операторов",
+        "uk": "Зайнятість операторів",
+        "en": "Occupancy per operator",
+    },
+    "occupancy_queues": {
+        "ru": "Занятость по очередям",
+        "uk": "Зайнятість за чергами",
+        "en": "Occupancy per queue",
+    },
+    "pause_reasons": {"ru": "Причины пауз", "uk": "Причини пауз", "en": "Pause reasons"},
+    "intervals": {"ru": "Звонки по интервалам", "uk": "Дзвінки за інтервалами", "en": "Calls per interval"},
 }

@@ -70,7 +70,7 @@ class Format(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    import hotline.staffing_cli  # noqa: F401  (adds `report staffing`)
+    import hotline.workforce_cli  # noqa: F401  (adds staffing, occupancy, pauses, intervals)
 
     app.add_typer(report_app, name="report")
 

@@ -10,14 +10,14 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from api.auth import ALL_ROLES, Principal, require, roles_note
-from api.csvout import csv_response
+from api.tableout import table_response
 from api.wiring import wiring_of
 from hotline.models import Call, CallOutcome
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["reports"])
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "xlsx"]
 MAX_SPAN = timedelta(days=400)
 
 CALL_COLUMNS = [
@@ -83,8 +83,11 @@ def kpi_report(
                 queue=queue,
             )
         ]
-    if format == "csv":
-        return csv_response(rows, f"kpi-{group_by}-{start:%Y%m%d}-{end:%Y%m%d}.csv")
+    if format != "json":
+        columns = list(rows[0]) if rows else ["key", "pbx"]
+        return table_response(
+            rows, columns, fmt=format, filename=f"kpi-{group_by}-{start:%Y%m%d}-{end:%Y%m%d}"
+        )
     return {"group_by": group_by, "since": start.isoformat(), "until": end.isoformat(), "rows": rows}
 
 
@@ -133,14 +136,14 @@ def calls(
         query = query.where(Call.caller_number == caller_number)
     with wiring.session_factory() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        if format == "csv":
+        if format != "json":
             limit, offset = 100_000, 0
         rows = session.scalars(
             query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset)
         )
         items = [_call_dict(row) for row in rows]
-    if format == "csv":
-        return csv_response(items, f"calls-{start:%Y%m%d}-{end:%Y%m%d}.csv", CALL_COLUMNS)
+    if format != "json":
+        return table_response(items, CALL_COLUMNS, fmt=format, filename=f"calls-{start:%Y%m%d}-{end:%Y%m%d}")
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
