@@ -103,9 +103,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-from api.i18n_supervision import SUPERVISION_MESSAGES  # noqa: E402  (the catalogue's second part)
+from api.i18n_supervision import extend  # noqa: E402  (the catalogue's second part)
 
-MESSAGES.update(SUPERVISION_MESSAGES)
+extend(MESSAGES)
 
 
 def pick_language(request: Request, preferred: str | None = None) -> str:

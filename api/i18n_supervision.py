@@ -38,6 +38,27 @@ SUPERVISION_MESSAGES: dict[str, dict[str, str]] = {
     "unknown": {"ru": "неизвестно", "uk": "невідомо", "en": "unknown"},
     "definitions": {"ru": "Определения", "uk": "Визначення", "en": "Definitions"},
     "reports": {"ru": "Отчёты", "uk": "Звіти", "en": "Reports"},
+    "tv_token_required": {
+        "ru": "Нужна ссылка экрана с токеном (/tv?token=...)",
+        "uk": "Потрібне посилання екрана з токеном (/tv?token=...)",
+        "en": "This screen needs its link with a token (/tv?token=...)",
+    },
+    "alert_sound": {"ru": "Звук тревоги", "uk": "Звук тривоги", "en": "Alert sound"},
+    "in_state": {"ru": "В состоянии", "uk": "У стані", "en": "In state"},
+    "current_call": {"ru": "Текущий звонок", "uk": "Поточний дзвінок", "en": "Current call"},
+    "topic_unknown": {
+        "ru": "нет в каталоге тем",
+        "uk": "немає в каталозі тем",
+        "en": "not in the topic catalogue",
+    },
+    "sl_today": {"ru": "SL сегодня", "uk": "SL сьогодні", "en": "SL today"},
+    "abandoned_today": {"ru": "Потеряно сегодня", "uk": "Втрачено сьогодні", "en": "Abandoned today"},
+    "callbacks_pending": {"ru": "Ждут перезвона", "uk": "Чекають передзвону", "en": "Callbacks pending"},
+    "al_longest_wait": {"ru": "долгое ожидание", "uk": "довге очікування", "en": "long wait"},
+    "al_waiting": {"ru": "много ожидающих", "uk": "багато в черзі", "en": "many waiting"},
+    "al_service_level": {"ru": "низкий SL", "uk": "низький SL", "en": "low SL"},
+    "threshold": {"ru": "порог", "uk": "поріг", "en": "threshold"},
+    "no_alerts": {"ru": "Тревог нет", "uk": "Тривог немає", "en": "No alerts"},
     "wrapup": {"ru": "Поствызывная обработка, с", "uk": "Післявиклична обробка, с", "en": "Wrap-up, s"},
     "minutes": {"ru": "мин", "uk": "хв", "en": "min"},
     "interval_by": {"ru": "Группировать", "uk": "Групувати", "en": "Group"},
@@ -56,3 +77,48 @@ SUPERVISION_MESSAGES: dict[str, dict[str, str]] = {
     "pause_reasons": {"ru": "Причины пауз", "uk": "Причини пауз", "en": "Pause reasons"},
     "intervals": {"ru": "Звонки по интервалам", "uk": "Дзвінки за інтервалами", "en": "Calls per interval"},
 }
+
+# Ukrainian for the wallboard's older messages (the rest of the interface falls back to Russian).
+UKRAINIAN: dict[str, str] = {
+    "app": "Гаряча лінія",
+    "logout": "Вийти",
+    "wallboard": "Табло",
+    "search": "Пошук",
+    "analytics": "Аналітика",
+    "requests": "Звернення",
+    "queue": "Черга",
+    "waiting": "Очікують",
+    "longest_wait": "Найдовше очікування",
+    "agents_free": "Вільні",
+    "agents_talking": "Розмовляють",
+    "agents_paused": "На паузі",
+    "agents": "Оператори",
+    "caller": "Абонент",
+    "wait": "Очікування",
+    "state": "Стан",
+    "reason": "Причина",
+    "service_level": "Рівень сервісу",
+    "answered": "Відповіли",
+    "abandoned": "Втрачено",
+    "offered": "Надійшло",
+    "pbx_down": "Немає зв'язку з АТС",
+    "live_stale": "Немає оновлень — дані можуть бути застарілими",
+    "chart_today": "Очікують і рівень сервісу сьогодні",
+    "topic": "Тема",
+    "since": "З",
+    "until": "По",
+    "find": "Знайти",
+    "ag_free": "вільний",
+    "ag_ringing": "дзвінок",
+    "ag_talking": "розмова",
+    "ag_paused": "пауза",
+    "ag_unavailable": "недоступний",
+}
+
+
+def extend(messages: dict[str, dict[str, str]]) -> None:
+    """Add these messages, and Ukrainian to the older ones, to the interface catalogue."""
+    messages.update(SUPERVISION_MESSAGES)
+    for key, text in UKRAINIAN.items():
+        if key in messages:
+            messages[key].setdefault("uk", text)

@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.alerts import evaluate
 from hotline.live import read_views, sequences
+from hotline.masking import masked_view
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -29,6 +31,8 @@ SUBSCRIBER_BACKLOG = 32
 KEEPALIVE_S = 15.0
 # An event, not a comment: the wallboard sees it and knows the stream is alive on a quiet day.
 KEEPALIVE = b"event: ping\ndata: {}\n\n"
+# Waits grow between events: thresholds are re-checked this often even when nothing changes.
+ALERT_CHECK_S = 1.0
 
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 
@@ -71,9 +75,12 @@ class LiveHub:
         self.last_poll_ok: datetime | None = None
         self.poll_errors = 0
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
-        self._subscribers: set[asyncio.Queue[bytes]] = set()
+        # Viewers by whether callers are masked for them (hotline.masking): each change is encoded
+        # once per kind, never per viewer.
+        self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
-        self._snapshot_json: bytes | None = None
+        self._snapshot_json: dict[bool, bytes] = {}
+        self.alerts: list[dict[str, Any]] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -92,40 +99,63 @@ class LiveHub:
         self._tasks.clear()
 
     # ------------------------------------------------------------------ viewers
-    def subscribe(self) -> asyncio.Queue[bytes]:
+    def subscribe(self, *, masked: bool = False) -> asyncio.Queue[bytes]:
         queue: asyncio.Queue[bytes] = asyncio.Queue(SUBSCRIBER_BACKLOG)
-        self._subscribers.add(queue)
+        self._subscribers[masked].add(queue)
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[bytes]) -> None:
-        self._subscribers.discard(queue)
+        for group in self._subscribers.values():
+            group.discard(queue)
 
     @property
     def viewers(self) -> int:
-        return len(self._subscribers)
+        return sum(len(group) for group in self._subscribers.values())
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, masked: bool = False) -> dict[str, Any]:
+        views = [self.views[name] for name in sorted(self.views)]
         return {
             "at": (self.last_poll_ok or utcnow()).isoformat(),
-            "views": [self.views[name] for name in sorted(self.views)],
+            "views": [masked_view(view) for view in views] if masked else views,
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
+            "alerts": self.alerts,
         }
 
-    def snapshot_json(self) -> bytes:
+    def snapshot_json(self, *, masked: bool = False) -> bytes:
         """The snapshot encoded once per change (GET /api/live serves these bytes to every caller)."""
-        if self._snapshot_json is None:
-            self._snapshot_json = json.dumps(
-                self.snapshot(), ensure_ascii=False, separators=(",", ":")
+        if masked not in self._snapshot_json:
+            self._snapshot_json[masked] = json.dumps(
+                self.snapshot(masked=masked), ensure_ascii=False, separators=(",", ":")
             ).encode()
-        return self._snapshot_json
+        return self._snapshot_json[masked]
 
-    def _broadcast(self, message: bytes) -> None:
-        for queue in self._subscribers:
-            if queue.full():  # a slow viewer loses old changes, never the newest one
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-            queue.put_nowait(message)
+    def _broadcast(self, message: bytes, masked_message: bytes | None = None) -> None:
+        """`masked_message` goes to masked viewers when the message carries callers' data."""
+        for masked, group in self._subscribers.items():
+            payload = masked_message if masked and masked_message is not None else message
+            for queue in group:
+                if queue.full():  # a slow viewer loses old changes, never the newest one
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait(payload)
+
+    def _broadcast_view(self, view: dict[str, Any]) -> None:
+        masked = sse("view", masked_view(view)) if self._subscribers[True] else None
+        self._broadcast(sse("view", view), masked)
+
+    def check_alerts(self) -> bool:
+        """Re-evaluate the thresholds; broadcast the alert list when it changed."""
+        alerts = [
+            alert.as_dict()
+            for alert in evaluate(self.views.values(), self.kpis, self._settings.wallboard, utcnow())
+        ]
+        if alerts == self.alerts:
+            return False
+        self.alerts = alerts
+        self._snapshot_json.clear()
+        self._broadcast(sse("alerts", alerts))
+        return True
 
     # ------------------------------------------------------------------ watching
     async def poll_once(self) -> bool:
@@ -146,9 +176,11 @@ class LiveHub:
             log.info("live view poll recovered", extra={"after_failures": self.failing})
             self.failing = 0
         if changed:
-            self._snapshot_json = None
+            self._snapshot_json.clear()
         for view in changed:
-            self._broadcast(sse("view", view))
+            self._broadcast_view(view)
+        if changed:
+            self.check_alerts()
         if self._kpi_source is not None and (
             changed or self._kpis_at is None or utcnow() - self._kpis_at > timedelta(seconds=self.kpi_every_s)
         ):
@@ -180,17 +212,18 @@ class LiveHub:
         except ImportError:
             self._kpi_source = None  # the KPI module is not installed in this build
             self.kpi_error = "kpi module not available"
-            self._snapshot_json = None
+            self._snapshot_json.clear()
             return
         except Exception as exc:
             log.exception("today's KPIs failed")
             self.kpi_error = type(exc).__name__
-            self._snapshot_json = None
+            self._snapshot_json.clear()
             return
         if kpis != self.kpis:
             self.kpis = kpis
-            self._snapshot_json = None
+            self._snapshot_json.clear()
             self._broadcast(sse("kpis", kpis))
+            self.check_alerts()
 
     def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
         with self._factory() as session:
@@ -199,12 +232,16 @@ class LiveHub:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_keepalive = loop.time() + KEEPALIVE_S
+        next_alert_check = loop.time() + ALERT_CHECK_S
         while True:
             pause = min(self.interval_s * 2 ** min(self.failing, 6), 5.0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
             await self.poll_once()
+            if loop.time() >= next_alert_check:
+                self.check_alerts()
+                next_alert_check = loop.time() + ALERT_CHECK_S
             if loop.time() >= next_keepalive:
                 # Proxies drop silent connections; one timer here instead of one per viewer.
                 self._broadcast(KEEPALIVE)

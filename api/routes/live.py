@@ -31,26 +31,36 @@ STREAM_MAX_S = 600.0
 )
 async def live(*, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]) -> Response:
     # Served from the process's hub memory: no query per viewer.
-    return Response(wiring_of(request).hub.snapshot_json(), media_type="application/json")
+    hub = wiring_of(request).hub
+    return Response(hub.snapshot_json(masked=masks_callers(request, user)), media_type="application/json")
+
+
+def masks_callers(request: Request, user: Principal) -> bool:
+    """The one masking policy: roles in transcription.redact_for_roles see callers masked."""
+    return user.role.value in wiring_of(request).settings.transcription.redact_for_roles
 
 
 @router.get(
     "/api/live/stream",
-    summary="Server-Sent Events: `snapshot` first, then `view` (one PBX's new view) and `kpis` on change. "
-    + roles_note(*LIVE_ROLES),
+    summary="Server-Sent Events: `snapshot` first, then `view` (one PBX's new view), `kpis` and `alerts` "
+    "(every threshold breach now, wallboard.thresholds) on change. " + roles_note(*LIVE_ROLES),
     response_class=StreamingResponse,
 )
 async def live_stream(
     *, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]
 ) -> StreamingResponse:
+    return stream_response(request, masked=masks_callers(request, user))
+
+
+def stream_response(request: Request, *, masked: bool) -> StreamingResponse:
     hub = wiring_of(request).hub
-    queue = hub.subscribe()
+    queue = hub.subscribe(masked=masked)
     loop = asyncio.get_running_loop()
 
     async def events() -> AsyncIterator[bytes]:
         ends_at = loop.time() + STREAM_MAX_S
         try:
-            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot())
+            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
             while loop.time() < ends_at:
                 yield await queue.get()
         finally:
@@ -71,6 +81,10 @@ def live_today(
     step_min: Annotated[int, Query(ge=1, le=60)] = 5,
     user: Annotated[Principal, require(*LIVE_ROLES)],
 ) -> dict[str, Any]:
+    return today_curve(request, step_min)
+
+
+def today_curve(request: Request, step_min: int) -> dict[str, Any]:
     from sqlalchemy import or_, select
 
     from hotline.kpi import compute_kpis
@@ -98,6 +112,7 @@ def live_today(
         answered, within = totals.get(row.key, (0, 0))
         totals[row.key] = (answered + row.answered, within + row.answered_within_sl)
     return {
+        "day_start": start.isoformat(),
         "step_min": step_min,
         "waiting": [{"at": at.isoformat(), "waiting": count} for at, count in series],
         "service_level_by_hour": [

@@ -63,8 +63,9 @@ async def test_replayed_abandon_capture_reaches_the_wallboard_stream(
         if queue["name"] == "other"
         for caller in queue["waiting"]
     }
-    # Both callers of the capture waited in queue `other` and hung up (abandoned).
-    assert waiting_seen == {"Елена Козлова", "Владимир Соколов"}
+    # Both callers of the capture waited in queue `other` and hung up (abandoned); a supervisor sees
+    # them masked (transcription.redact_for_roles, hotline.masking).
+    assert waiting_seen == {"Елена К.", "Владимир С."}
     last = views[-1]
     assert last["pbx"] == "lab"
     assert all(not queue["waiting"] for queue in last["queues"])

@@ -1,0 +1,45 @@
+"""The one masking policy for callers' personal data shown live (wallboard, TV screens).
+
+Roles listed in `transcription.redact_for_roles` (and every TV screen) see a caller as the last two
+digits of the number and the first name with an initial: enough to tell callers apart, not to call them.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+KEEP_DIGITS = 2
+
+
+def mask_number(number: str | None) -> str | None:
+    if not number:
+        return number
+    digits = [c for c in number if c.isdigit()]
+    if len(digits) <= KEEP_DIGITS:
+        return "•" * len(number)
+    return "•" * (len(digits) - KEEP_DIGITS) + "".join(digits[-KEEP_DIGITS:])
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return name
+    words = name.split()
+    if len(words) == 1:
+        return words[0][0] + "."
+    return words[0] + " " + " ".join(word[0] + "." for word in words[1:])
+
+
+def masked_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A copy of one live view (JSON form) with caller numbers and names masked."""
+    out = copy.deepcopy(view)
+    for queue in out.get("queues", []):
+        for caller in queue.get("waiting", []):
+            caller["caller_number"] = mask_number(caller.get("caller_number"))
+            caller["caller_name"] = mask_name(caller.get("caller_name"))
+    for call in out.get("calls", []):
+        call["caller_number"] = mask_number(call.get("caller_number"))
+        call["caller_name"] = mask_name(call.get("caller_name"))
+    for agent in out.get("agents", []):
+        agent["talking_to"] = mask_number(agent.get("talking_to"))
+    return out
