@@ -58,7 +58,7 @@ class LiveHub:
         session_factory: sessionmaker[Session],
         settings: Settings,
         *,
-        interval_s: float = 0.1,
+        interval_s: float = 0.025,
         kpi_every_s: float = 10.0,
         kpi_source: KpiSource | None = today_kpis_per_queue,
     ) -> None:
@@ -193,10 +193,31 @@ class LiveHub:
             if seqs == self.seqs:
                 return []
             views = {view.pbx: view.model_dump(mode="json") for view in read_views(session)}
+        # A view pushed over Redis may be newer than what this read saw: never step back to an older one.
+        for name, held in self.views.items():
+            if name in views and _when(views[name]) < _when(held):
+                views[name] = held
         changed = [views[name] for name in sorted(views) if views[name] != self.views.get(name)]
         self.seqs = seqs
         self.views = views
         return changed
+
+    def apply_pushed(self, data: Any) -> None:
+        """A view the listener published on Redis: push it now; anything else only wakes the poll."""
+        try:
+            message = json.loads(data)
+            view = message["view"]
+            name = view["pbx"]
+            newer = name not in self.views or _when(view) > _when(self.views[name])
+        except (TypeError, ValueError, KeyError):
+            self._wake.set()
+            return
+        if newer:
+            self.views[name] = view
+            self._snapshot_json.clear()
+            self._broadcast_view(view)
+            self.check_alerts()
+        self._wake.set()  # the poll then catches up with seq (and KPIs) from the database
 
     async def _refresh_kpis(self, *, force: bool) -> None:
         # KPI queries are heavier than a view read: at most once every few seconds per process.
@@ -260,7 +281,7 @@ class LiveHub:
                     delay = 1.0
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            self._wake.set()
+                            self.apply_pushed(message.get("data"))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -270,3 +291,7 @@ class LiveHub:
                 delay = min(delay * 2, 30.0)
             finally:
                 await client.aclose()
+
+
+def _when(view: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(view["at"])
