@@ -75,6 +75,7 @@ def create_app(
         analytics,
         audit,
         health,
+        insights,
         live,
         metrics,
         pages,
@@ -89,7 +90,7 @@ def create_app(
 
     for module in (
         health, session, live, requests, recordings, audit, reports, analytics, metrics, staffing, workforce,
-        tv, pages,
+        tv, insights, pages,
     ):  # fmt: skip
         app.include_router(module.router)
 

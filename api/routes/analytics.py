@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.csvout import csv_response
+from api.routes.insights import incident_reason
 from api.routes.reports import window
 from api.wiring import wiring_of
 from hotline.db import transaction
@@ -33,6 +34,7 @@ def _incident(row: Incident) -> dict[str, Any]:
         "detected_at": row.detected_at.isoformat(),
         "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
         "acknowledged_by": row.acknowledged_by,
+        "reason": incident_reason(row),
     }
 
 
