@@ -36,6 +36,7 @@ def render(
             "t": translator(language),
             "messages": catalogue(language),
             "topic_names": wiring.topics.names(language) if user else {},
+            "timezone": wiring.settings.timezone,  # times are shown in the hotline's zone
             **context,
         },
         status_code=status_code,

@@ -5,7 +5,7 @@ const rangeForm = document.getElementById("range");
 const termsForm = document.getElementById("terms-form");
 const LANG = document.documentElement.lang || "ru";
 const NUM = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
-const WHEN = new Intl.DateTimeFormat(LANG, { dateStyle: "short", timeStyle: "short", hourCycle: "h23" });
+const WHEN = new Intl.DateTimeFormat(LANG, { dateStyle: "short", timeStyle: "short", hourCycle: "h23", timeZone: TZ });
 const PALETTE = ["#2471a3", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#16a085", "#7f8c8d", "#2c3e50"];
 let shareChart = null, trendChart = null;
 
@@ -59,7 +59,7 @@ async function drill(period, topic) {
       player.dataset.recording = String(call.recording_id);
       player.src = call.audio_url; player.load();
     });
-    return el("tr", { "data-call": String(call.call_id) }, el("td", {}, WHEN.format(new Date(call.started_at))),
+    return el("tr", { "data-call": String(call.call_id), "data-offset": String(call.offset_s ?? 0) }, el("td", {}, WHEN.format(new Date(call.started_at))),
       el("td", {}, call.caller_number || "—"), el("td", {}, call.queue || ""), el("td", {}, call.agent || ""), el("td", {}, play));
   }));
 }

@@ -2,7 +2,7 @@
 "use strict";
 const form = document.getElementById("staffing-form");
 const LOCALE = document.documentElement.lang || "ru";
-const timeFormat = new Intl.DateTimeFormat(LOCALE, { weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const timeFormat = new Intl.DateTimeFormat(LOCALE, { weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TZ });
 const numberFormat = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
 let staffingChart = null;
 

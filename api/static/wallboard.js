@@ -4,7 +4,7 @@ const BOARD = document.getElementById("board");
 const TV = BOARD.dataset.tv !== "";
 const LANG = document.documentElement.lang || "ru";
 const NUM = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0 });
-const HHMM = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const HHMM = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TZ });
 const STREAM = TV ? "/api/tv/stream" : "/api/live/stream";
 const TODAY = TV ? "/api/tv/today" : "/api/live/today?step_min=5";
 const state = { views: {}, kpis: [], alerts: [], lastEvent: Date.now() };
