@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.alerts import evaluate
 from hotline.live import read_views, sequences
+from hotline.live_patch import diff
 from hotline.masking import masked_view
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -81,6 +82,7 @@ class LiveHub:
         self._wake = asyncio.Event()
         self._snapshot_json: dict[bool, bytes] = {}
         self.alerts: list[dict[str, Any]] = []
+        self._sent: dict[str, dict[str, Any]] = {}  # per PBX, the view viewers have (patches build on it)
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -135,14 +137,24 @@ class LiveHub:
         for masked, group in self._subscribers.items():
             payload = masked_message if masked and masked_message is not None else message
             for queue in group:
-                if queue.full():  # a slow viewer loses old changes, never the newest one
-                    with contextlib.suppress(asyncio.QueueEmpty):
+                if queue.full():
+                    # A slow viewer: patches build on each other, so drop its backlog and start it over
+                    # from a snapshot, which already holds this change.
+                    while not queue.empty():
                         queue.get_nowait()
+                    queue.put_nowait(sse("snapshot", self.snapshot(masked=masked)))
+                    continue
                 queue.put_nowait(payload)
 
     def _broadcast_view(self, view: dict[str, Any]) -> None:
-        masked = sse("view", masked_view(view)) if self._subscribers[True] else None
-        self._broadcast(sse("view", view), masked)
+        """A changed view goes out as a patch of the last one sent (hotline.live_patch), or whole."""
+        previous = self._sent.get(view["pbx"])
+        self._sent[view["pbx"]] = view
+        plain = _change_message(previous, view)
+        masked = None
+        if self._subscribers[True]:
+            masked = _change_message(None if previous is None else masked_view(previous), masked_view(view))
+        self._broadcast(plain, masked)
 
     def check_alerts(self) -> bool:
         """Re-evaluate the thresholds; broadcast the alert list when it changed."""
@@ -295,3 +307,11 @@ class LiveHub:
 
 def _when(view: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(view["at"])
+
+
+def _change_message(previous: dict[str, Any] | None, view: dict[str, Any]) -> bytes:
+    whole = sse("view", view)
+    if previous is None:
+        return whole
+    patch = sse("patch", {"pbx": view["pbx"], "changes": diff(previous, view)})
+    return patch if len(patch) < len(whole) else whole

@@ -105,6 +105,7 @@ async def viewers(
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 24)
         writer.write(request)
         event = b""
+        counted = False
         try:
             while not stop.is_set():
                 line = await reader.readline()
@@ -112,14 +113,15 @@ async def viewers(
                     return
                 if line.startswith(b"event: "):
                     event = line[7:].strip()
-                elif line.startswith(b"data: ") and event == b"snapshot":
+                elif line.startswith(b"data: ") and event == b"snapshot" and not counted:
+                    counted = True
                     ready += 1
                     if ready == clients:
                         connected.set()
-                elif line.startswith(b"data: ") and event == b"view":
+                elif line.startswith(b"data: ") and event in (b"view", b"patch", b"snapshot"):
                     key = hash(line)
                     seen[index].append((key, time.time()))
-                    lines.setdefault(key, line)
+                    lines.setdefault(key, event + b" " + line)
         finally:
             writer.close()
 
@@ -133,8 +135,22 @@ async def viewers(
 
 
 def _waiting_ids(line: bytes) -> set[str]:
-    view = json.loads(line[6:])
-    return {caller["uniqueid"] for queue in view["queues"] for caller in queue["waiting"]}
+    """Callers a message shows waiting: a whole view's, a snapshot's, or those a patch adds or updates
+    (a patch names a caller only when it is new or changed, so the first mention is the join)."""
+    event, _, data = line.partition(b" data: ")
+    message = json.loads(data)
+    if event == b"snapshot":
+        views = message["views"]
+    elif event == b"view":
+        views = [message]
+    else:
+        found: set[str] = set()
+        for queue in message["changes"].get("queues", {}).get("upsert", []):
+            waiting = queue.get("waiting") or []
+            callers = waiting.get("upsert", []) if isinstance(waiting, dict) else waiting
+            found.update(caller["uniqueid"] for caller in callers)
+        return found
+    return {caller["uniqueid"] for view in views for queue in view["queues"] for caller in queue["waiting"]}
 
 
 def latencies(

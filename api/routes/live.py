@@ -62,7 +62,11 @@ def stream_response(request: Request, *, masked: bool) -> StreamingResponse:
         try:
             yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
             while loop.time() < ends_at:
-                yield await queue.get()
+                chunk = await queue.get()
+                # Whatever else is already queued goes in the same write: one send per wake-up.
+                while not queue.empty():
+                    chunk += queue.get_nowait()
+                yield chunk
         finally:
             hub.unsubscribe(queue)
 

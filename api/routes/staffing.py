@@ -76,13 +76,12 @@ def staffing_report(
 
 @router.get("/staffing", include_in_schema=False, summary=roles_note(*ALL_ROLES))
 def staffing_page(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
-    zone = wiring_of(request).settings.zone
-    week = next_week_start(utcnow(), zone) - timedelta(weeks=1)
+    today = utcnow().astimezone(wiring_of(request).settings.zone).date()
     return render(
         request,
         "staffing.html",
         user,
-        since=(week - timedelta(weeks=1)).date().isoformat(),
-        until=week.date().isoformat(),
+        since=(today - timedelta(days=6)).isoformat(),  # the last seven days, today included
+        until=today.isoformat(),
         definitions=STAFFING_DEFINITIONS,
     )

@@ -177,6 +177,28 @@ function setAlerts(alerts) {
   if ([...reds(state.alerts)].some((key) => !before.has(key))) beep();
 }
 
+// A patch holds what changed since the last view (hotline/live_patch.py, the same rules).
+const KEYS = { queues: "name", calls: "linkedid", agents: "interface", waiting: "uniqueid", members: "interface" };
+function applyPatch(old, patch) {
+  const out = Object.assign({}, old);
+  for (const [key, value] of Object.entries(patch)) {
+    const id = KEYS[key];
+    out[key] = id && value && !Array.isArray(value) && typeof value === "object" && Array.isArray(out[key]) ? applyList(out[key], value, id) : value;
+  }
+  return out;
+}
+function applyList(old, change, id) {
+  const byId = new Map(old.map((item) => [item[id], item]));
+  let order = old.map((item) => item[id]);
+  for (const key of change.remove || []) byId.delete(key);
+  for (const item of change.upsert || []) {
+    if (byId.has(item[id])) byId.set(item[id], applyPatch(byId.get(item[id]), item));
+    else { byId.set(item[id], item); order.push(item[id]); }
+  }
+  order = change.order || order.filter((key) => byId.has(key));
+  return order.filter((key) => byId.has(key)).map((key) => byId.get(key));
+}
+
 function connect() {
   source = new EventSource(STREAM);
   source.addEventListener("snapshot", (event) => {
@@ -186,6 +208,11 @@ function connect() {
   });
   source.addEventListener("view", (event) => {
     const view = JSON.parse(event.data); state.views[view.pbx] = view; state.lastEvent = Date.now(); render(); sample();
+  });
+  source.addEventListener("patch", (event) => {
+    const patch = JSON.parse(event.data);
+    if (state.views[patch.pbx]) state.views[patch.pbx] = applyPatch(state.views[patch.pbx], patch.changes);
+    state.lastEvent = Date.now(); render(); sample();
   });
   source.addEventListener("kpis", (event) => { state.kpis = JSON.parse(event.data); state.lastEvent = Date.now(); render(); });
   source.addEventListener("alerts", (event) => { setAlerts(JSON.parse(event.data)); state.lastEvent = Date.now(); render(); });

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
 from hotline.live import AgentState, AgentView, LiveView, QueueMemberView, QueueView, WaitingCaller, publish
+from hotline.live_patch import apply
 from hotline.timeutil import utcnow
 
 PAVEL = QueueMemberView(interface="Local/agent7@agents/n", name="Павел Лебедев", state=AgentState.FREE)
@@ -54,3 +57,17 @@ def view_with_waiting(count: int, *, connected: bool = True, paused: bool = Fals
 def publish_view(factory: sessionmaker[Session], view: LiveView) -> int:
     with transaction(factory) as session:
         return publish(session, view)
+
+
+def follow(events: Iterable[tuple[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Whole views from a live stream's `view` and `patch` events (patches applied as a viewer does)."""
+    views: dict[str, dict[str, Any]] = {}
+    for kind, data in events:
+        if kind == "snapshot":
+            views = {view["pbx"]: view for view in data["views"]}
+        elif kind == "view":
+            views[data["pbx"]] = data
+            yield data
+        elif kind == "patch" and data["pbx"] in views:
+            views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
+            yield views[data["pbx"]]

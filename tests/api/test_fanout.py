@@ -22,6 +22,7 @@ from ami_listener.service import AmiService
 from api.users import create_user, issue_token
 from hotline import db
 from hotline.db import transaction
+from hotline.live_patch import apply
 from tests.conftest import CAPTURES, REDIS_URL, _reset_postgres, demo_settings, service_missing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -53,13 +54,23 @@ async def _first_view_with(url: str, token: str, name: str, connected: asyncio.E
         http.stream("GET", "/api/live/stream", headers=headers) as response,
     ):
         event = ""
+        views: dict[str, dict[str, Any]] = {}
         async for line in response.aiter_lines():
             if line.startswith("event: "):
                 event = line[7:]
-            elif line.startswith("data: ") and event == "snapshot":
-                connected.set()
-            elif line.startswith("data: ") and event == "view":
-                view: dict[str, Any] = json.loads(line[6:])
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+                if event == "snapshot":
+                    views = {view["pbx"]: view for view in data["views"]}
+                    connected.set()
+                    continue
+                if event == "view":
+                    views[data["pbx"]] = data
+                elif event == "patch":
+                    views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
+                else:
+                    continue
+                view = views[data["pbx"]]
                 if any(c["caller_name"] == name for q in view["queues"] for c in q["waiting"]):
                     return view
     raise AssertionError("stream ended")
