@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from hotline.cli import app
+from hotline_app.cli import app
 from tests.ami.support import capture_path, lab_settings, queue_log_facts, replay_capture, table_dump
 from tests.conftest import CAPTURES
 

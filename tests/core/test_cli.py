@@ -12,7 +12,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from hotline.cli import app
+from hotline_app.cli import app
 
 
 def _all_commands() -> list[list[str]]:
@@ -52,7 +52,7 @@ def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
+        [sys.executable, "-m", "hotline_app.cli", *args],
         cwd=cwd,
         env=clean,
         capture_output=True,

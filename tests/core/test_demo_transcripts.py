@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from hotline import db
-from hotline.demo_transcripts import (
+from hotline.models import JobStatus, Transcript, TranscriptionJob
+from hotline_app.demo_transcripts import (
     NOT_SHIPPED,
     REFERENCE_MODEL,
     demo_manifest,
@@ -15,7 +16,6 @@ from hotline.demo_transcripts import (
     set_aside_unshipped,
     store_reference_transcripts,
 )
-from hotline.models import JobStatus, Transcript, TranscriptionJob
 from tests.conftest import demo_settings
 from transcription.jobs import enqueue_recording
 from transcription.pipeline import load_analysis

@@ -71,7 +71,7 @@ def prepare_folder(folder: Path) -> None:
     """The demo folder holds the database and a copy of the capture's recordings."""
     recordings = folder / "recordings"
     recordings.mkdir(parents=True, exist_ok=True)
-    source = resources.files("hotline") / "demo_data" / "recordings"
+    source = resources.files("hotline_app") / "demo_data" / "recordings"
     for item in source.iterdir():
         target = recordings / item.name
         if not target.exists():
@@ -80,7 +80,7 @@ def prepare_folder(folder: Path) -> None:
 
 
 def capture_path() -> Path:
-    return Path(str(resources.files("hotline") / "demo_data" / "load.ami.gz"))
+    return Path(str(resources.files("hotline_app") / "demo_data" / "load.ami.gz"))
 
 
 def ensure_users(factory: sessionmaker[Session]) -> list[tuple[str, str, str]]:
@@ -132,7 +132,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     from ami_listener.service import AmiService
     from api.app import create_app
     from api.server import serve
-    from hotline.demo_transcripts import demo_transcripts_in_thread, model_missing
+    from hotline_app.demo_transcripts import demo_transcripts_in_thread, model_missing
     from ivr.catalogue import load_catalogue
     from ivr.server import AgiServer
 

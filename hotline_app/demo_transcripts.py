@@ -42,7 +42,7 @@ Manifest = dict[str, list[dict[str, Any]]]  # file name -> utterances (start_s, 
 
 def demo_manifest() -> Manifest:
     """Utterances of each shipped recording, by file name."""
-    text = (resources.files("hotline") / "demo_data" / "recordings" / "manifest.json").read_text("utf-8")
+    text = (resources.files("hotline_app") / "demo_data" / "recordings" / "manifest.json").read_text("utf-8")
     return {Path(entry["file"]).name: entry["utterances"] for entry in json.loads(text)}
 
 
