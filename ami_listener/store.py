@@ -117,11 +117,11 @@ class Store:
         if not self.recordings_enabled:
             return
         try:
-            from transcription.jobs import enqueue_recording
+            from hotline.jobs import enqueue_recording
         except ImportError:
             if not self._enqueue_missing_logged:
                 self._enqueue_missing_logged = True
-                log.warning("transcription.jobs is not installed; recordings are not queued")
+                log.warning("hotline.jobs is not installed; recordings are not queued")
             return
         try:
             with session.begin_nested():

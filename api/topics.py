@@ -25,7 +25,7 @@ class TopicNames:
         with self._lock:
             if self._names is None:
                 try:
-                    from ivr.catalogue import load_catalogue
+                    from hotline.catalogue import load_catalogue
 
                     catalogue = load_catalogue(self._settings.agi.catalogue_path)
                     self._names = {

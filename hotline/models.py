@@ -30,7 +30,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from hotline.domain import (
+    AgentPeriodKind,
+    CallbackStatus,
+    CallOutcome,
+    HitKind,
+    IvrOutcome,
+    JobStatus,
+    RequestStatus,
+    Role,
+    Speaker,
+)
 from hotline.timeutil import UtcDateTime, utcnow
+
+__all__ = [
+    "AgentPeriodKind",
+    "CallOutcome",
+    "CallbackStatus",
+    "HitKind",
+    "IvrOutcome",
+    "JobStatus",
+    "RequestStatus",
+    "Role",
+    "Speaker",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -53,77 +76,6 @@ class Base(DeclarativeBase):
 def _enum(kind: type[enum.Enum]) -> Enum:
     # Stored as VARCHAR (no native enum type), so adding a value needs no migration on PostgreSQL.
     return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
-
-# ---------------------------------------------------------------------------- enumerations
-class CallOutcome(enum.StrEnum):
-    IN_PROGRESS = "in_progress"
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    TIMEOUT = "timeout"
-    EXIT_EMPTY = "exit_empty"
-    IVR_ONLY = "ivr_only"
-    AFTER_HOURS = "after_hours"
-    CALLBACK_REQUESTED = "callback_requested"
-    LOST_DURING_DISCONNECT = "lost_during_disconnect"
-
-
-class AgentPeriodKind(enum.StrEnum):
-    LOGGED_IN = "logged_in"
-    PAUSED = "paused"
-    TALK = "talk"
-
-
-class IvrOutcome(enum.StrEnum):
-    IN_PROGRESS = "in_progress"
-    QUEUED = "queued"
-    FAQ = "faq"
-    STATUS_TOLD = "status_told"
-    CALLBACK = "callback"
-    AFTER_HOURS = "after_hours"
-    OPERATOR_FALLBACK = "operator_fallback"
-    HANGUP = "hangup"
-    TIMED_OUT = "timed_out"
-    ERROR = "error"
-
-
-class RequestStatus(enum.StrEnum):
-    REGISTERED = "registered"
-    IN_PROGRESS = "in_progress"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-
-
-class CallbackStatus(enum.StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class JobStatus(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class Speaker(enum.StrEnum):
-    CALLER = "caller"
-    AGENT = "agent"
-    MIXED = "mixed"
-
-
-class HitKind(enum.StrEnum):
-    KEYWORD = "keyword"
-    ABUSE = "abuse"
-
-
-class Role(enum.StrEnum):
-    SUPERVISOR = "supervisor"
-    ANALYST = "analyst"
-    ADMIN = "admin"
 
 
 # ---------------------------------------------------------------------------- PBX and live state

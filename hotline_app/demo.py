@@ -132,8 +132,8 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     from ami_listener.service import AmiService
     from api.app import create_app
     from api.server import serve
+    from hotline.catalogue import load_catalogue
     from hotline_app.demo_transcripts import demo_transcripts_in_thread, model_missing
-    from ivr.catalogue import load_catalogue
     from ivr.server import AgiServer
 
     options.folder.mkdir(parents=True, exist_ok=True)

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
 from hotline.errors import TranscriptionError
+from hotline.jobs import claim_job, mark_done, mark_failed
 from hotline.models import JobStatus, Recording, Speaker, TranscriptionJob
 from hotline.settings import Settings
 from transcription.audio import AudioMeta
 from transcription.engine import Decoded, Segment, Word, model_path
-from transcription.jobs import claim_job, mark_done, mark_failed
 from transcription.pipeline import load_analysis, run_job
 from transcription.store import Analysis, save_transcript
 

@@ -8,9 +8,9 @@ import logging
 import signal
 
 from hotline import db
+from hotline.catalogue import load_catalogue
 from hotline.errors import CatalogueError, DatabaseError
 from hotline.settings import Settings
-from ivr.catalogue import load_catalogue
 from ivr.server import AgiServer
 
 log = logging.getLogger(__name__)

@@ -86,7 +86,7 @@ def acknowledge_incident(
 def _redactor_for(request: Request, user: Principal) -> Any:
     if user.role.value not in wiring_of(request).settings.transcription.redact_for_roles:
         return None
-    from transcription.redact import redact
+    from hotline.text.masking import redact
 
     return redact
 
@@ -111,7 +111,7 @@ def search_transcripts(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     user: Annotated[Principal, require(*ANALYST_ROLES)],
 ) -> dict[str, Any]:
-    from transcription.search import search
+    from hotline.text.search import search
 
     wiring = wiring_of(request)
     start, end = (None, None) if since is None and until is None else _bounds(request, since, until)
@@ -165,7 +165,7 @@ def topic_share(
     format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ALL_ROLES)],
 ) -> Any:
-    from transcription.reports import topic_share_per_day
+    from hotline.text.topic_reports import topic_share_per_day
 
     wiring = wiring_of(request)
     start, end = _bounds(request, since, until)
@@ -191,7 +191,7 @@ def keyword_trends(
     format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ALL_ROLES)],
 ) -> Any:
-    from transcription import reports
+    from hotline.text import topic_reports as reports
 
     wiring = wiring_of(request)
     day = day or utcnow().astimezone(wiring.settings.zone).date()
@@ -220,7 +220,7 @@ def abuse(
     format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ANALYST_ROLES)],
 ) -> Any:
-    from transcription.reports import abuse_flags
+    from hotline.text.topic_reports import abuse_flags
 
     start, end = _bounds(request, since, until)
     with wiring_of(request).session_factory() as session:

@@ -170,7 +170,7 @@ def transcript_view(
 
 def _redactor() -> Any:
     try:
-        from transcription.redact import redact
+        from hotline.text.masking import redact
     except ImportError:
         return None
     return redact

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from hotline.catalogue import default_catalogue_path
 from hotline_app.cli import app
-from ivr.catalogue import default_catalogue_path
 from ivr.peer import PeerResult, simulate_call
 
 
