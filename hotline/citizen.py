@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.catalogue import load_catalogue
 from hotline.domain import FINAL_STATUSES, OPEN_STATUSES
 from hotline.errors import HotlineError
 from hotline.models import CitizenRequest, RequestStatus, RequestStatusChange
@@ -36,11 +37,7 @@ def answer_days(settings: Settings, topic: str | None) -> int:
 
 def _catalogue_days(settings: Settings, topic: str) -> int | None:
     try:
-        from hotline.catalogue import load_catalogue
-    except ImportError:
-        return None
-    try:
-        catalogue: Any = load_catalogue(settings.agi.catalogue_path)
+        catalogue = load_catalogue(settings.agi.catalogue_path)
     except HotlineError as exc:
         log.warning("topic catalogue unreadable; default answer days used", extra={"error": str(exc)})
         return None
