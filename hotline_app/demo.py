@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
-from hotline.models import Role
+from hotline.domain import Role
 from hotline.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import IO
 
 from hotline.catalogue import Catalogue
-from hotline.models import IvrOutcome
+from hotline.domain import IvrOutcome
 from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
 from ivr.dialog import (
     CallbackCreated,
