@@ -108,3 +108,20 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "does not answer" in result.stderr
+
+
+def test_db_upgrade_and_ami_replay_need_no_api_secret(tmp_path: Path) -> None:
+    from tests.ami.support import capture_path
+
+    env = {
+        "HOTLINE_DATABASE__URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "HOTLINE_RECORDINGS__DIR": str(tmp_path),
+    }
+    upgraded = _run(["db", "upgrade"], tmp_path, **env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    replayed = _run(["ami", "replay", str(capture_path("ivr_to_agent")), "--speed", "0"], tmp_path, **env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "SESSION_SECRET" not in replayed.stderr
+    checked = _run(["config", "check"], tmp_path, **env)
+    assert checked.returncode == 2
+    assert "HOTLINE_API__SESSION_SECRET" in checked.stderr
