@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.records import Changes, FinishedRecording
+from hotline.jobs import enqueue_recording
 from hotline.live import LiveView, publish
 from hotline.models import Agent, AgentPeriod, Base, Call, Pbx, QueueEntry
 from hotline.timeutil import utcnow
@@ -75,7 +76,6 @@ class Store:
         self.recordings_enabled = recordings_enabled
         # Pushes each new live view to the API processes at once (Redis), ahead of the database write.
         self.publisher = publisher
-        self._enqueue_missing_logged = False
 
     def write(
         self, pbx: str, changes: Sequence[Changes], health: PbxHealth | None, view: LiveView | None
@@ -123,13 +123,6 @@ class Store:
 
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
         if not self.recordings_enabled:
-            return
-        try:
-            from transcription.jobs import enqueue_recording
-        except ImportError:
-            if not self._enqueue_missing_logged:
-                self._enqueue_missing_logged = True
-                log.warning("transcription.jobs is not installed; recordings are not queued")
             return
         try:
             with session.begin_nested():

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.alerts import evaluate
 from hotline.live import read_views, sequences
 from hotline.live_patch import diff
-from hotline.masking import masked_view
+from hotline.caller_mask import masked_view
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -76,7 +76,7 @@ class LiveHub:
         self.last_poll_ok: datetime | None = None
         self.poll_errors = 0
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
-        # Viewers by whether callers are masked for them (hotline.masking): each change is encoded
+        # Viewers by whether callers are masked for them (hotline.caller_mask): each change is encoded
         # once per kind, never per viewer.
         self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
@@ -242,11 +242,6 @@ class LiveHub:
         try:
             kpis = await asyncio.to_thread(self._with_session, source)
             self.kpi_error = None
-        except ImportError:
-            self._kpi_source = None  # the KPI module is not installed in this build
-            self.kpi_error = "kpi module not available"
-            self._snapshot_json.clear()
-            return
         except Exception as exc:
             log.exception("today's KPIs failed")
             self.kpi_error = type(exc).__name__

@@ -236,7 +236,7 @@ def interval_kpis(
             wait_s,
             talk_s,
             settings.service_level_for(queue),
-            settings.ami.short_abandon_s,
+            settings.reports.short_abandon_s,
         )
     rows = []
     for (weekday, label), totals in sorted(groups.items()):

@@ -12,7 +12,7 @@ from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.routes.reports import window
 from api.tableout import TableFormat, table_response
 from api.wiring import wiring_of
-from hotline.masking import mask_number
+from hotline.caller_mask import mask_number
 from hotline.models import Incident, Role
 from hotline.text_stats import FREQUENT_DEFINITIONS, frequent_terms
 from hotline.topic_stats import TOPIC_SHARE_DEFINITIONS, calls_behind, period_start, topic_share

@@ -72,7 +72,7 @@ async def test_replayed_abandon_capture_reaches_the_wallboard_stream(
         for caller in queue["waiting"]
     }
     # Both callers of the capture waited in queue `other` and hung up (abandoned); a supervisor sees
-    # them masked (transcription.redact_for_roles, hotline.masking).
+    # them masked (transcription.redact_for_roles, hotline.caller_mask).
     assert waiting_seen == {"Елена К.", "Владимир С."}
     last = views[-1]
     assert last["pbx"] == "lab"

@@ -19,7 +19,7 @@ from api.live_hub import LiveHub
 from hotline import db
 from hotline.alerts import evaluate
 from hotline.errors import ConfigError
-from hotline.masking import mask_name, mask_number
+from hotline.caller_mask import mask_name, mask_number
 from hotline.models import Role
 from hotline.settings import Settings
 from hotline.timeutil import utcnow

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from hotline import db
-from hotline.cli import app
+from hotline_app.cli import app
 from hotline.db import transaction
 from hotline.models import AgentPeriod, AgentPeriodKind, Call, CallOutcome
 from hotline.staffing import Target, forecast_week, next_week_start, past_intervals

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from hotline.report_cli import _FORMAT, _SINCE, _UNTIL, Format, _emit, _report_session, report_app
+from hotline_app.report_cli import _FORMAT, _SINCE, _UNTIL, Format, _emit, _report_session, report_app
 from hotline.staffing import STAFFING_DEFINITIONS, Target, forecast_week, next_week_start, past_intervals
 from hotline.timeutil import utcnow
 from hotline.workforce import (

@@ -1,4 +1,6 @@
-"""The one masking policy for callers' personal data shown live (wallboard, TV screens).
+"""The one masking policy for a caller's number and name (wallboard, TV screens, transcripts, drill-down).
+
+(Numbers said inside a transcript are hotline.text.masking's job.)
 
 Roles listed in `transcription.redact_for_roles` (and every TV screen) see a caller as the last two
 digits of the number and the first name with an initial: enough to tell callers apart, not to call them.
