@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.alerts import evaluate
+from hotline.caller_mask import masked_view
 from hotline.live import read_views, sequences
 from hotline.live_patch import diff
-from hotline.caller_mask import masked_view
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 

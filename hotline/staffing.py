@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.erlang import agents_required, service_level
 from hotline.models import AgentPeriod, AgentPeriodKind, Call, CallOutcome
+from hotline.workforce import union
 
 INTERVAL = timedelta(minutes=30)
 # Patience is estimated only from this many abandons; fewer, and Erlang C is used (and said so).
@@ -40,6 +40,17 @@ Staffing definitions (half-hour intervals in local time):
   sl_forecast_pct   service level the model gives for agents_logged_in (rounded to whole operators)
   understaffed      agents_logged_in (rounded) < agents_required
 Forecast: each weekday half-hour averaged over the history window's occurrences of it."""
+
+
+# The report's columns (CLI and API exports).
+STAFFING_KEYS = (
+    "interval_start",
+    "offered",
+    "aht_s",
+    "agents_required",
+    "agents_logged_in",
+    "sl_forecast_pct",
+)
 
 
 @dataclass(frozen=True)
@@ -151,18 +162,8 @@ def _available_spans(session: Session, since: datetime, until: datetime) -> list
         target[(period.pbx, period.interface)].append((start, end))
     spans: list[tuple[datetime, datetime]] = []
     for agent, periods in logged.items():
-        spans.extend(_subtract(_union(periods), _union(paused.get(agent, []))))
+        spans.extend(_subtract(union(periods), union(paused.get(agent, []))))
     return spans
-
-
-def _union(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _subtract(

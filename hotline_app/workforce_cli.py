@@ -6,8 +6,14 @@ from enum import StrEnum
 
 import typer
 
-from hotline_app.report_cli import _FORMAT, _SINCE, _UNTIL, Format, _emit, _report_session, report_app
-from hotline.staffing import STAFFING_DEFINITIONS, Target, forecast_week, next_week_start, past_intervals
+from hotline.staffing import (
+    STAFFING_DEFINITIONS,
+    STAFFING_KEYS,
+    Target,
+    forecast_week,
+    next_week_start,
+    past_intervals,
+)
 from hotline.timeutil import utcnow
 from hotline.workforce import (
     INTERVAL_KEYS,
@@ -18,15 +24,7 @@ from hotline.workforce import (
     occupancy,
     pause_reasons,
 )
-
-STAFFING_KEYS = (
-    "interval_start",
-    "offered",
-    "aht_s",
-    "agents_required",
-    "agents_logged_in",
-    "sl_forecast_pct",
-)
+from hotline_app.report_cli import _FORMAT, _SINCE, _UNTIL, Format, _emit, _report_session, report_app
 
 
 @report_app.command("staffing", epilog=STAFFING_DEFINITIONS)

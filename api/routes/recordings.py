@@ -165,4 +165,3 @@ def transcript_view(
                 for hit in hits
             ],
         }
-

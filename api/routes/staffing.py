@@ -13,19 +13,18 @@ from api.routes.pages import render
 from api.routes.reports import window
 from api.tableout import TableFormat, table_response
 from api.wiring import wiring_of
-from hotline.staffing import STAFFING_DEFINITIONS, Target, forecast_week, next_week_start, past_intervals
+from hotline.staffing import (
+    STAFFING_DEFINITIONS,
+    STAFFING_KEYS,
+    Target,
+    forecast_week,
+    next_week_start,
+    past_intervals,
+)
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["reports"])
-COLUMNS = (
-    "interval_start",
-    "offered",
-    "aht_s",
-    "agents_required",
-    "agents_logged_in",
-    "sl_forecast_pct",
-    "understaffed",
-)
+COLUMNS = (*STAFFING_KEYS, "understaffed")
 HISTORY_WEEKS = 4
 
 

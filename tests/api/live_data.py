@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
@@ -71,3 +73,25 @@ def follow(events: Iterable[tuple[str, Any]]) -> Iterator[dict[str, Any]]:
         elif kind == "patch" and data["pbx"] in views:
             views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
             yield views[data["pbx"]]
+
+
+async def stream_views(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any] | None]]:
+    """From a live stream: ("snapshot", None) once connected, then ("view", the whole view) per change."""
+    event = ""
+    views: dict[str, dict[str, Any]] = {}
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            event = line[7:]
+            continue
+        if not line.startswith("data: "):
+            continue
+        data = json.loads(line[6:])
+        if event == "snapshot":
+            views = {view["pbx"]: view for view in data["views"]}
+            yield "snapshot", None
+        elif event == "view":
+            views[data["pbx"]] = data
+            yield "view", data
+        elif event == "patch" and data["pbx"] in views:
+            views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
+            yield "view", views[data["pbx"]]

@@ -7,7 +7,6 @@ seconds came over Redis (`hotline:live`), from the real listener replaying a rea
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import socket
 from pathlib import Path
@@ -22,7 +21,7 @@ from ami_listener.service import AmiService
 from api.users import create_user, issue_token
 from hotline import db
 from hotline.db import transaction
-from hotline.live_patch import apply
+from tests.api.live_data import stream_views
 from tests.conftest import CAPTURES, REDIS_URL, _reset_postgres, demo_settings, service_missing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -53,26 +52,11 @@ async def _first_view_with(url: str, token: str, name: str, connected: asyncio.E
         httpx.AsyncClient(base_url=url, timeout=30) as http,
         http.stream("GET", "/api/live/stream", headers=headers) as response,
     ):
-        event = ""
-        views: dict[str, dict[str, Any]] = {}
-        async for line in response.aiter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: "):
-                data = json.loads(line[6:])
-                if event == "snapshot":
-                    views = {view["pbx"]: view for view in data["views"]}
-                    connected.set()
-                    continue
-                if event == "view":
-                    views[data["pbx"]] = data
-                elif event == "patch":
-                    views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
-                else:
-                    continue
-                view = views[data["pbx"]]
-                if any(c["caller_name"] == name for q in view["queues"] for c in q["waiting"]):
-                    return view
+        async for _kind, view in stream_views(response):
+            if view is None:
+                connected.set()
+            elif any(c["caller_name"] == name for q in view["queues"] for c in q["waiting"]):
+                return view
     raise AssertionError("stream ended")
 
 

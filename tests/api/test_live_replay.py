@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -13,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ami_listener.replay import ReplayServer
 from ami_listener.runner import replay_settings, run_until_stream_ends
 from ami_listener.service import AmiService
-from hotline.live_patch import apply
 from hotline.models import Role
 from hotline.settings import Settings
 from tests.api.conftest import RunningServer, Users
+from tests.api.live_data import stream_views
 from tests.conftest import CAPTURES
 
 
@@ -27,22 +26,11 @@ async def _collect(
         httpx.AsyncClient(base_url=url, timeout=None) as client,
         client.stream("GET", "/api/live/stream", headers=headers) as response,
     ):
-        event = ""
-        current: dict[str, dict[str, Any]] = {}
-        async for line in response.aiter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: "):
-                data = json.loads(line[6:])
-                if event == "snapshot":
-                    current = {view["pbx"]: view for view in data["views"]}
-                    ready.set()
-                elif event == "view":
-                    current[data["pbx"]] = data
-                    views.append(data)
-                elif event == "patch":  # only what changed: applied as the wallboard does
-                    current[data["pbx"]] = apply(current[data["pbx"]], data["changes"])
-                    views.append(current[data["pbx"]])
+        async for _kind, view in stream_views(response):
+            if view is None:
+                ready.set()
+            else:
+                views.append(view)
 
 
 @pytest.mark.slow

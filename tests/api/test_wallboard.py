@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -18,14 +17,15 @@ from api.app import create_app
 from api.live_hub import LiveHub
 from hotline import db
 from hotline.alerts import evaluate
-from hotline.errors import ConfigError
 from hotline.caller_mask import mask_name, mask_number
+from hotline.errors import ConfigError
 from hotline.models import Role
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from hotline.wallboard_settings import Thresholds, WallboardSettings
 from tests.api.conftest import RunningServer, Template, TestClient
 from tests.api.live_data import publish_view, view_with_waiting
+from tests.api.test_live import _events
 from tests.conftest import demo_settings
 
 TV_TOKEN = "tv-hall-0123456789abcdef"
@@ -82,15 +82,6 @@ def board_app(board_settings: Settings, board_factory: sessionmaker[Session]) ->
     return create_app(
         board_settings, board_factory, hub=LiveHub(board_factory, board_settings, interval_s=0.05)
     )
-
-
-def _events(response: httpx.Response) -> Iterator[tuple[str, object]]:
-    event = ""
-    for line in response.iter_lines():
-        if line.startswith("event: "):
-            event = line[7:]
-        elif line.startswith("data: "):
-            yield event, json.loads(line[6:])
 
 
 def test_a_breach_is_pushed_on_the_live_stream(

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from hotline import db
-from hotline_app.cli import app
 from hotline.db import transaction
 from hotline.models import AgentPeriod, AgentPeriodKind, Call, CallOutcome
 from hotline.staffing import Target, forecast_week, next_week_start, past_intervals
+from hotline_app.cli import app
 
 ZONE = ZoneInfo("Europe/Moscow")
 # Monday 2026-11-23 10:00 Moscow time.
