@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.erlang import agents_required, service_level
 from hotline.models import AgentPeriod, AgentPeriodKind, Call, CallOutcome
+from hotline.timeutil import utcnow
 from hotline.workforce import union
 
 INTERVAL = timedelta(minutes=30)
@@ -154,7 +155,8 @@ def _available_spans(session: Session, since: datetime, until: datetime) -> list
     logged: dict[tuple[str, str], list[tuple[datetime, datetime]]] = defaultdict(list)
     paused: dict[tuple[str, str], list[tuple[datetime, datetime]]] = defaultdict(list)
     for period in session.scalars(query):
-        end = min(period.ended_at or until, until)
+        # An operator still logged in counts until now, never into the future of the window.
+        end = min(period.ended_at or utcnow(), until)
         start = max(period.started_at, since)
         if end <= start:
             continue

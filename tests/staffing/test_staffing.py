@@ -95,6 +95,23 @@ def test_past_intervals_compare_required_with_logged_in(history: sessionmaker[Se
     assert quiet.agents_required == 2
 
 
+def test_an_operator_still_logged_in_counts_until_now_not_later(
+    session_factory: sessionmaker[Session],
+) -> None:
+    now = datetime.now(UTC)
+    half_hour = now.replace(minute=now.minute - now.minute % 30, second=0, microsecond=0)
+    with transaction(session_factory) as session:
+        still = _logged_in(0, half_hour - timedelta(hours=1), now, AgentPeriodKind.LOGGED_IN, "other")
+        still.ended_at = None
+        session.add(still)
+    with session_factory() as session:
+        window = (half_hour - timedelta(hours=1), half_hour + timedelta(hours=2))
+        rows = past_intervals(session, *window, ZONE, Target()).rows
+    assert rows[0].agents_logged_in == 1.0
+    future = [row.agents_logged_in for row in rows if row.interval_start > half_hour]
+    assert future == [0.0, 0.0, 0.0]
+
+
 def test_wrapup_adds_to_handle_time(history: sessionmaker[Session]) -> None:
     with history() as session:
         busy = past_intervals(
