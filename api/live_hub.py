@@ -83,6 +83,7 @@ class LiveHub:
         self._snapshot_json: dict[bool, bytes] = {}
         self.alerts: list[dict[str, Any]] = []
         self._sent: dict[str, dict[str, Any]] = {}  # per PBX, the view viewers have (patches build on it)
+        self._sent_masked: dict[str, dict[str, Any]] = {}  # the same, masked
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -148,12 +149,17 @@ class LiveHub:
 
     def _broadcast_view(self, view: dict[str, Any]) -> None:
         """A changed view goes out as a patch of the last one sent (hotline.live_patch), or whole."""
-        previous = self._sent.get(view["pbx"])
-        self._sent[view["pbx"]] = view
+        name = view["pbx"]
+        previous = self._sent.get(name)
+        self._sent[name] = view
         plain = _change_message(previous, view)
         masked = None
         if self._subscribers[True]:
-            masked = _change_message(None if previous is None else masked_view(previous), masked_view(view))
+            hidden = masked_view(view)
+            masked = _change_message(self._sent_masked.get(name) if previous is not None else None, hidden)
+            self._sent_masked[name] = hidden
+        else:
+            self._sent_masked.pop(name, None)
         self._broadcast(plain, masked)
 
     def check_alerts(self) -> bool:

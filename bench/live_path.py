@@ -179,7 +179,6 @@ async def run_engine(
         "database": {"url": url},
         "recordings": {"dir": str(workdir / "recordings")},
         "api": {"port": api_port, "cookie_secure": False, "redis_url": redis_url},
-        "log_level": "ERROR",
     }
     from hotline.settings import load_settings
 

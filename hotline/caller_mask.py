@@ -8,7 +8,6 @@ digits of the number and the first name with an initial: enough to tell callers 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 KEEP_DIGITS = 2
@@ -33,15 +32,25 @@ def mask_name(name: str | None) -> str | None:
 
 
 def masked_view(view: dict[str, Any]) -> dict[str, Any]:
-    """A copy of one live view (JSON form) with caller numbers and names masked."""
-    out = copy.deepcopy(view)
-    for queue in out.get("queues", []):
-        for caller in queue.get("waiting", []):
-            caller["caller_number"] = mask_number(caller.get("caller_number"))
-            caller["caller_name"] = mask_name(caller.get("caller_name"))
-    for call in out.get("calls", []):
-        call["caller_number"] = mask_number(call.get("caller_number"))
-        call["caller_name"] = mask_name(call.get("caller_name"))
-    for agent in out.get("agents", []):
-        agent["talking_to"] = mask_number(agent.get("talking_to"))
+    """A copy of one live view (JSON form) with caller numbers and names masked.
+
+    Only what holds a caller is copied (this runs for every change a masked viewer gets).
+    """
+    out = dict(view)
+    out["queues"] = [
+        {**queue, "waiting": [_masked_caller(caller) for caller in queue.get("waiting", [])]}
+        for queue in view.get("queues", [])
+    ]
+    out["calls"] = [_masked_caller(call) for call in view.get("calls", [])]
+    out["agents"] = [
+        {**agent, "talking_to": mask_number(agent.get("talking_to"))} for agent in view.get("agents", [])
+    ]
     return out
+
+
+def _masked_caller(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **item,
+        "caller_number": mask_number(item.get("caller_number")),
+        "caller_name": mask_name(item.get("caller_name")),
+    }
