@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Forbidden, NotAuthenticated, PrincipalCache, make_signer
+from api.deps import document_roles
 from api.live_hub import LiveHub
 from api.ratelimit import LoginLimiter
 from api.topics import TopicNames
@@ -86,6 +87,7 @@ def create_app(
 
     for module in (health, session, live, requests, recordings, audit, reports, analytics, metrics, pages):
         app.include_router(module.router)
+    document_roles(app)
 
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
