@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Forbidden, NotAuthenticated, PrincipalCache, make_signer
 from api.deps import document_roles
+from api.edge import EdgeGuard
 from api.live_hub import LiveHub
 from api.ratelimit import LoginLimiter
 from api.topics import TopicNames
@@ -68,6 +69,8 @@ def create_app(
         summary="Live queues, reports, transcript search and citizen requests of the hotline.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs, with a Content-Security-Policy
+        redoc_url=None,
     )
     app.state.wiring = wiring
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
@@ -75,6 +78,7 @@ def create_app(
     from api.routes import (
         analytics,
         audit,
+        docs,
         health,
         live,
         metrics,
@@ -85,10 +89,23 @@ def create_app(
         session,
     )
 
-    for module in (health, session, live, requests, recordings, audit, reports, analytics, metrics, pages):
+    for module in (
+        health,
+        docs,
+        session,
+        live,
+        requests,
+        recordings,
+        audit,
+        reports,
+        analytics,
+        metrics,
+        pages,
+    ):
         app.include_router(module.router)
     document_roles(app)
 
+    app.add_middleware(EdgeGuard, limits=settings.api, anonymous=_not_authenticated)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     return app
