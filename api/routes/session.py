@@ -91,7 +91,7 @@ def login_form(
     # Only local paths: an open redirect after login would help phishing.
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     redirect = RedirectResponse(target, status_code=303)
-    start_session(redirect, wiring, user)
+    start_session(redirect, wiring, user, client_addr=client_addr(request))
     return redirect
 
 
@@ -120,14 +120,14 @@ def login_json(request: Request, wiring: WiringDep, body: LoginBody) -> JSONResp
     csrf = new_csrf_token()
     answer = LoginAnswer(username=user.username, role=user.role.value, csrf=csrf)
     response = JSONResponse(answer.model_dump())
-    start_session(response, wiring, user, csrf)
+    start_session(response, wiring, user, csrf, client_addr=client_addr(request))
     return response
 
 
 @router.post("/logout", summary="End the web session.")
 def logout(wiring: WiringDep, user: CurrentUser) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    end_session(response, wiring)
+    end_session(response, wiring, user)
     return response
 
 
