@@ -18,7 +18,7 @@ from api.auth import Forbidden, NotAuthenticated, PrincipalCache, make_signer
 from api.deps import document_roles
 from api.edge import EdgeGuard
 from api.live_hub import LiveHub
-from api.ratelimit import LoginLimiter
+from api.ratelimit import LoginThrottle
 from api.topics import TopicNames
 from api.wiring import Wiring
 from hotline.db import make_engine, make_session_factory
@@ -49,7 +49,11 @@ def create_app(
         session_factory=session_factory,
         engine=engine,
         hub=hub or LiveHub(session_factory, settings),
-        limiter=LoginLimiter(settings.api.login_attempts_per_minute),
+        throttle=LoginThrottle(
+            free_failures=settings.api.login_attempts_per_minute,
+            backoff_max_s=settings.api.login_backoff_max_s,
+            address_failures_per_minute=settings.api.login_failures_per_address_per_minute,
+        ),
         templates=Jinja2Templates(directory=PACKAGE / "templates"),
         signer=make_signer(settings.api.session_secret.get_secret_value()),
         principals=PrincipalCache(auth_cache_s),

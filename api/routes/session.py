@@ -38,12 +38,14 @@ def _same_origin(request: Request) -> bool:
 
 def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> tuple[User | None, float]:
     """(user or None, retry_after_s)."""
-    wait = wiring.limiter.retry_after(f"addr:{client_addr(request)}", f"user:{username.lower()}")
+    address = client_addr(request) or "-"
+    wait = wiring.throttle.retry_after(address, username)
     if wait > 0:
         return None, wait
     with transaction(wiring.session_factory) as session:
         user = find_user(session, username)
         if not verify_password(user, password):
+            wiring.throttle.failed(address, username)
             session.add(
                 AuditLog(
                     username=username[:64],
@@ -55,6 +57,7 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
             )
             return None, 0.0
         assert user is not None
+        wiring.throttle.succeeded(address, username)
         user.last_login_at = utcnow()
         session.add(
             AuditLog(

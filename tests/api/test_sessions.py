@@ -73,6 +73,8 @@ def test_revoke_token_ends_one_token_and_leaves_the_user(
     with TestClient(create_app(settings, factory, auth_cache_s=0)) as client:
         assert client.get("/api/me", headers=users.bearer(Role.ANALYST)).status_code == 401
         assert client.get("/api/me", headers={"Authorization": f"Bearer {spare}"}).status_code == 200
-        assert client.post("/api/login", json={"username": "analyst", "password": PASSWORD}).status_code == 200
+        assert (
+            client.post("/api/login", json={"username": "analyst", "password": PASSWORD}).status_code == 200
+        )
     unknown = runner.invoke(cli, ["users", "revoke-token", "analyst", "999"], env=env)
     assert unknown.exit_code != 0
