@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api import audit
 from api.deps import ANALYSING, AnalystUser, CurrentUser, SessionDep, SettingsDep
+from api.ranges import plan_range
 from api.schemas import Highlight, TranscriptCall, TranscriptSegmentOut, TranscriptView, Turn
 from hotline.models import Call, KeywordHit, Recording, Transcript
 
@@ -57,19 +58,26 @@ def recording_audio(
         raise HTTPException(404, "no such recording")
     if not path.is_file():
         raise HTTPException(404, "recording file missing")
-    range_header = request.headers.get("range", "")
-    # A player re-requests ranges while seeking; one audit entry per start of listening is enough.
-    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
-        audit.record(
-            session,
-            request,
-            user,
-            action="recording_download" if download else "recording_play",
-            object_type="recording",
-            object_id=recording_id,
-            call_id=row.call_id,
+    plan = plan_range(request.headers.get("range"), path.stat().st_size)
+    if not plan.satisfiable:
+        raise HTTPException(
+            416, "range not satisfiable", headers={"Content-Range": f"bytes */{path.stat().st_size}"}
         )
-        session.commit()
+    # The file response reads Range from the request: it gets the plainly written, satisfiable ranges.
+    request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k != b"range"] + (
+        [(b"range", plan.header.encode())] if plan.header else []
+    )
+    # Every response that serves content is covered by an audit entry, one per play session.
+    audit.record_play(
+        session,
+        request,
+        user,
+        action="recording_download" if download else "recording_play",
+        recording_id=recording_id,
+        call_id=row.call_id,
+        served=plan.header or "all",
+    )
+    session.commit()
     return FileResponse(
         path,
         media_type=MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
