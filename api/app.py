@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -110,6 +113,7 @@ def create_app(
     document_roles(app)
 
     app.add_middleware(EdgeGuard, limits=settings.api, anonymous=_not_authenticated)
+    app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     return app
@@ -120,6 +124,22 @@ def _wants_html(request: Request) -> bool:
     return not (path.startswith("/api/") or path == "/metrics") and "text/html" in request.headers.get(
         "accept", ""
     )
+
+
+def _printable(value: Any) -> Any:
+    # A 422 quotes the input; an unpaired surrogate in it must not turn the answer into a 500.
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return value
+
+
+async def _invalid(_request: Request, exc: Exception) -> Response:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": _printable(jsonable_encoder(errors))}, status_code=422)
 
 
 async def _not_authenticated(request: Request, _exc: Exception) -> Response:

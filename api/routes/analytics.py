@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from api.schemas import (
     TopicShareOut,
     TopicShareReport,
 )
+from api.validation import IncidentId, Moment
 from hotline.models import Incident, Speaker
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -60,8 +61,8 @@ def incidents(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     open_only: bool = False,
     format: Literal["json", "csv"] = "json",
 ) -> IncidentList | Response:
@@ -82,9 +83,7 @@ def incidents(
     "/api/incidents/{incident_id}/acknowledge",
     summary="Mark an incident as seen (by whom, when).",
 )
-def acknowledge_incident(
-    user: CurrentUser, session: SessionDep, incident_id: Annotated[int, Path(ge=1, le=2**62)]
-) -> IncidentOut:
+def acknowledge_incident(user: CurrentUser, session: SessionDep, incident_id: IncidentId) -> IncidentOut:
     row = session.get(Incident, incident_id)
     if row is None:
         raise HTTPException(404, "no such incident")
@@ -114,8 +113,8 @@ def search_transcripts(
     session: SessionDep,
     settings: SettingsDep,
     query: Annotated[str, Query(min_length=1, max_length=500)],
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     speaker: Speaker | None = None,
@@ -166,8 +165,8 @@ def topic_share(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     base: Literal["answered", "transcribed"] = "answered",
     format: Literal["json", "csv"] = "json",
 ) -> TopicShareReport | Response:
@@ -224,8 +223,8 @@ def abuse(
     user: AnalystUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> AbuseReport | Response:
     from transcription.reports import abuse_flags

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from api.csvout import csv_response
 from api.deps import AdminUser, SessionDep, SettingsDep
 from api.routes.reports import window
 from api.schemas import CSV_TOO, AuditEntry, AuditPage
+from api.validation import Moment
 from hotline.models import AuditLog
 
 router = APIRouter(tags=["audit"])
@@ -30,8 +30,8 @@ def audit_log(
     user: AdminUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     username: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     object_type: Annotated[str | None, Query(max_length=64)] = None,

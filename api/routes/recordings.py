@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from api import audit
 from api.deps import ANALYSING, AnalystUser, CurrentUser, SessionDep, SettingsDep
 from api.ranges import plan_range
 from api.schemas import Highlight, TranscriptCall, TranscriptSegmentOut, TranscriptView, Turn
+from api.validation import RecordingId, TranscriptId
 from hotline.models import Call, KeywordHit, Recording, Transcript
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def recording_audio(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    recording_id: Annotated[int, Path(ge=1, le=2**62)],
+    recording_id: RecordingId,
     download: bool = False,
 ) -> FileResponse:
     row = session.get(Recording, recording_id)
@@ -98,7 +98,7 @@ def transcript_view(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    transcript_id: Annotated[int, Path(ge=1, le=2**62)],
+    transcript_id: TranscriptId,
 ) -> TranscriptView:
     redacting = user.role.value in settings.transcription.redact_for_roles
     redact = _redactor() if redacting else None

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from api.csvout import csv_response
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.schemas import CSV_TOO, CallPage, CallRow, KpiReport
+from api.validation import Moment
 from hotline.models import Call, CallOutcome
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -63,8 +64,8 @@ def kpi_report(
     session: SessionDep,
     settings: SettingsDep,
     group_by: Literal["queue", "agent", "hour", "day", "topic"] = "queue",
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     pbx: Annotated[str | None, Query(max_length=64)] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
     format: Format = "json",
@@ -106,8 +107,8 @@ def calls(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     pbx: Annotated[str | None, Query(max_length=64)] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
     agent: Annotated[str | None, Query(max_length=255)] = None,

@@ -15,6 +15,7 @@ from api import citizen
 from api.csvout import csv_response
 from api.deps import SUPERVISING, CurrentUser, SessionDep, SettingsDep, SupervisorUser
 from api.schemas import CSV_TOO, Escalated, Open311Request, OverdueList, OverdueRequest, RequestPage
+from api.validation import Text, column_max
 from hotline.models import Call, CitizenRequest, RequestStatus
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -25,17 +26,17 @@ NUMBER = r"^[0-9]{1,32}$"
 
 
 class NewRequest(BaseModel):
-    summary: str = Field(min_length=1, max_length=10_000)
-    caller_number: str | None = Field(default=None, max_length=64)
-    caller_name: str | None = Field(default=None, max_length=255)
-    topic: str | None = Field(default=None, max_length=64)
-    address: str | None = Field(default=None, max_length=512)
-    call_id: int | None = Field(default=None, ge=1)
+    summary: Text = Field(min_length=1, max_length=10_000)
+    caller_number: Text | None = Field(default=None, max_length=64)
+    caller_name: Text | None = Field(default=None, max_length=255)
+    topic: Text | None = Field(default=None, max_length=64)
+    address: Text | None = Field(default=None, max_length=512)
+    call_id: int | None = Field(default=None, ge=1, le=column_max(Call.id))
 
 
 class StatusChange(BaseModel):
     status: RequestStatus
-    note: str = Field(default="", max_length=10_000)
+    note: Text = Field(default="", max_length=10_000)
 
 
 def _today(settings: Settings) -> date:

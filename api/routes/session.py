@@ -13,6 +13,7 @@ from api.auth import end_session, new_csrf_token, start_session
 from api.deps import CurrentUser, WiringDep
 from api.schemas import Detail, LoginAnswer, Me
 from api.users import find_user, verify_password
+from api.validation import Text
 from api.wiring import Wiring
 from hotline.db import transaction
 from hotline.models import AuditLog, User
@@ -22,8 +23,8 @@ router = APIRouter(tags=["session"])
 
 
 class LoginBody(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
+    username: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=1024)
 
 
 def client_addr(request: Request) -> str | None:
@@ -76,9 +77,9 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
 def login_form(
     request: Request,
     wiring: WiringDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form(max_length=512)] = "/",
+    username: Annotated[Text, Form(max_length=64)],
+    password: Annotated[Text, Form(max_length=1024)],
+    next: Annotated[Text, Form(max_length=512)] = "/",
 ) -> Response:
     from api.routes.pages import login_page
 
