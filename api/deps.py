@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import ALL_ROLES, Principal, require, roles_note, roles_of
 from api.wiring import Wiring, wiring_of
+from hotline.masking import Masking, masking_for
 from hotline.models import Role
 from hotline.settings import Settings
 
@@ -49,6 +50,13 @@ CurrentUser = Annotated[Principal, require(*ALL_ROLES)]
 SupervisorUser = Annotated[Principal, require(*SUPERVISING)]
 AnalystUser = Annotated[Principal, require(*ANALYSING)]
 AdminUser = Annotated[Principal, require(*ADMIN_ONLY)]
+
+
+def masking(settings: Settings, user: Principal) -> Masking:
+    """The masking policy for this caller's role (hotline.masking), applied to whatever they receive."""
+    from transcription.redact import redact
+
+    return masking_for(settings, user.role, redact)
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:

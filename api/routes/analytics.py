@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
@@ -11,9 +10,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from api.auth import Principal
 from api.csvout import csv_response
-from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep
+from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, masking
 from api.routes.reports import window
 from api.schemas import (
     CSV_TOO,
@@ -29,7 +27,6 @@ from api.schemas import (
 )
 from api.validation import IncidentId, Moment
 from hotline.models import Incident, Speaker
-from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["analytics"])
@@ -94,14 +91,6 @@ def acknowledge_incident(user: CurrentUser, session: SessionDep, incident_id: In
     return _incident(row)
 
 
-def _redactor_for(settings: Settings, user: Principal) -> Callable[[str], str] | None:
-    if user.role.value not in settings.transcription.redact_for_roles:
-        return None
-    from transcription.redact import redact
-
-    return redact
-
-
 @router.get(
     "/api/search",
     summary="Search transcripts by words (any form: lemmatized), with filters; each hit gives the "
@@ -126,7 +115,7 @@ def search_transcripts(
     from transcription.search import search
 
     start, end = (None, None) if since is None and until is None else window(settings, since, until)
-    redact = _redactor_for(settings, user)
+    mask = masking(settings, user)
     page = search(
         session,
         query=query,
@@ -144,8 +133,7 @@ def search_transcripts(
     for hit in page.hits:
         item = asdict(hit)
         item["started_at"] = hit.started_at.isoformat() if hit.started_at else None
-        if redact is not None:
-            item["snippet"] = redact(hit.snippet)
+        item["snippet"] = mask.text(hit.snippet)
         item["audio_url"] = f"/api/recordings/{hit.recording_id}/audio"
         hits.append(SearchHitOut.model_validate(item))
     return SearchPageOut(

@@ -14,6 +14,7 @@ from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, Wirin
 from api.history import waiting_series
 from api.live_hub import sse
 from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
+from hotline.masking import masks
 from hotline.models import QueueEntry
 from hotline.timeutil import utcnow
 
@@ -33,7 +34,8 @@ STREAM_MAX_S = 600.0
 )
 async def live(user: SupervisorUser, wiring: WiringDep) -> Response:
     # Served from the process's hub memory, encoded once per change: no query, no validation per viewer.
-    return Response(wiring.hub.snapshot_json(), media_type="application/json")
+    masked = masks(wiring.settings, user.role)
+    return Response(wiring.hub.snapshot_json(masked=masked), media_type="application/json")
 
 
 @router.get(
@@ -44,13 +46,14 @@ async def live(user: SupervisorUser, wiring: WiringDep) -> Response:
 )
 async def live_stream(user: SupervisorUser, wiring: WiringDep) -> StreamingResponse:
     hub = wiring.hub
-    queue = hub.subscribe()
+    masked = masks(wiring.settings, user.role)
+    queue = hub.subscribe(masked=masked)
     loop = asyncio.get_running_loop()
 
     async def events() -> AsyncIterator[bytes]:
         ends_at = loop.time() + STREAM_MAX_S
         try:
-            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot())
+            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
             while loop.time() < ends_at:
                 yield await queue.get()
         finally:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import citizen
 from api.auth import Principal, authenticate
-from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, SupervisorUser, WiringDep
+from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, SupervisorUser, WiringDep, masking
 from api.i18n import catalogue, pick_language, translator
 from api.routes.requests import NUMBER, WRITE_ROLES
 from api.wiring import wiring_of
@@ -126,12 +126,13 @@ def requests_page(
             session.scalars(select(CitizenRequest).order_by(CitizenRequest.created_at.desc()).limit(200))
         )
     )
+    mask = masking(wiring.settings, user)
     items = [
         {
             "number": row.number,
             "created": row.created_at.astimezone(wiring.settings.zone).strftime("%Y-%m-%d %H:%M"),
             "topic": row.topic,
-            "caller": " ".join(filter(None, [row.caller_name, row.caller_number])),
+            "caller": " ".join(filter(None, [mask.name(row.caller_name), mask.number(row.caller_number)])),
             "status": row.status.value,
             "expected": row.expected_at.isoformat(),
             "overdue": row.status in citizen.OPEN_STATUSES and row.expected_at < today,
@@ -153,12 +154,16 @@ def requests_page(
 
 @router.get("/requests/{number}")
 def request_page(
-    user: CurrentUser, request: Request, session: SessionDep, number: Annotated[str, Path(pattern=NUMBER)]
+    user: CurrentUser,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    number: Annotated[str, Path(pattern=NUMBER)],
 ) -> Response:
     row = citizen.find_request(session, number)
     if row is None:
         raise HTTPException(404, "no such request")
-    data = citizen.as_open311(row)
+    data = masking(settings, user).record(citizen.as_open311(row))
     return render(
         request,
         "request_detail.html",

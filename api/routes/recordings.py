@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path as FsPath
 
 from fastapi import APIRouter, HTTPException, Request
@@ -11,7 +10,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from api import audit
-from api.deps import ANALYSING, AnalystUser, CurrentUser, SessionDep, SettingsDep
+from api.deps import ANALYSING, AnalystUser, CurrentUser, SessionDep, SettingsDep, masking
 from api.ranges import plan_range
 from api.schemas import Highlight, TranscriptCall, TranscriptSegmentOut, TranscriptView, Turn
 from api.validation import RecordingId, TranscriptId
@@ -100,10 +99,7 @@ def transcript_view(
     settings: SettingsDep,
     transcript_id: TranscriptId,
 ) -> TranscriptView:
-    redacting = user.role.value in settings.transcription.redact_for_roles
-    redact = _redactor() if redacting else None
-    if redacting and redact is None:
-        raise HTTPException(503, "redaction is not available; transcript withheld")
+    mask = masking(settings, user)
     transcript = session.get(Transcript, transcript_id)
     if transcript is None:
         raise HTTPException(404, "no such transcript")
@@ -118,7 +114,7 @@ def transcript_view(
             segment_id=segment.id,
             start_s=segment.start_s,
             end_s=segment.end_s,
-            text=redact(segment.text) if redact else segment.text,
+            text=mask.text(segment.text),
             confidence=segment.confidence,
         )
         if turns and turns[-1].speaker == segment.speaker.value:
@@ -145,7 +141,7 @@ def transcript_view(
         duration_s=transcript.audio_duration_s,
         topic=transcript.topic,
         abusive=transcript.abusive,
-        redacted=redacting,
+        redacted=mask.active,
         call=None
         if call is None
         else TranscriptCall(
@@ -154,7 +150,7 @@ def transcript_view(
             started_at=call.started_at.isoformat(),
             queue=call.queue,
             agent=call.agent,
-            caller_number=_mask_number(call.caller_number) if redacting else call.caller_number,
+            caller_number=mask.number(call.caller_number),
         ),
         turns=turns,
         highlights=[
@@ -170,15 +166,3 @@ def transcript_view(
             for hit in hits
         ],
     )
-
-
-def _redactor() -> Callable[[str], str] | None:
-    try:
-        from transcription.redact import redact
-    except ImportError:
-        return None
-    return redact
-
-
-def _mask_number(number: str | None) -> str | None:
-    return None if not number else "*" * max(len(number) - 2, 0) + number[-2:]

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from api.csvout import csv_response
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, masking
 from api.schemas import CSV_TOO, CallPage, CallRow, KpiReport
 from api.validation import Moment
 from hotline.models import Call, CallOutcome
@@ -137,7 +137,7 @@ def calls(
     if format == "csv":
         limit, offset = 100_000, 0
     rows = session.scalars(query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset))
-    items = [_call_dict(row) for row in rows]
+    items = masking(settings, user).record([_call_dict(row) for row in rows])
     if format == "csv":
         return csv_response(items, f"calls-{start:%Y%m%d}-{end:%Y%m%d}.csv", CALL_COLUMNS)
     return CallPage(

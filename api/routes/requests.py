@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from api import citizen
 from api.csvout import csv_response
-from api.deps import SUPERVISING, CurrentUser, SessionDep, SettingsDep, SupervisorUser
+from api.deps import SUPERVISING, CurrentUser, SessionDep, SettingsDep, SupervisorUser, masking
 from api.schemas import CSV_TOO, Escalated, Open311Request, OverdueList, OverdueRequest, RequestPage
 from api.validation import Text, column_max
+from hotline.masking import Masking
 from hotline.models import Call, CitizenRequest, RequestStatus
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -43,8 +44,8 @@ def _today(settings: Settings) -> date:
     return citizen.local_day(settings, utcnow())
 
 
-def _open311(row: CitizenRequest) -> Open311Request:
-    return Open311Request.model_validate(citizen.as_open311(row))
+def _open311(row: CitizenRequest, mask: Masking) -> Open311Request:
+    return Open311Request.model_validate(mask.record(citizen.as_open311(row)))
 
 
 def _get(session: Session, number: str) -> CitizenRequest:
@@ -67,7 +68,7 @@ def create_request(
     row = citizen.register_request(
         session, settings, created_by=user.username, **body.model_dump(exclude_none=True)
     )
-    answer = _open311(row)
+    answer = _open311(row, masking(settings, user))
     session.commit()
     return answer
 
@@ -100,7 +101,8 @@ def list_requests(
     rows = session.scalars(
         query.order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc()).limit(limit).offset(offset)
     ).all()
-    return RequestPage(total=total, items=[_open311(row) for row in rows])
+    mask = masking(settings, user)
+    return RequestPage(total=total, items=[_open311(row, mask) for row in rows])
 
 
 @router.get(
@@ -118,9 +120,10 @@ def overdue(
 ) -> OverdueList | Response:
     today = _today(settings)
     rows = citizen.overdue_requests(session, today=today)
+    mask = masking(settings, user)
     items = [
         OverdueRequest.model_validate(
-            citizen.as_open311(row) | {"days_overdue": (today - row.expected_at).days}
+            mask.record(citizen.as_open311(row)) | {"days_overdue": (today - row.expected_at).days}
         )
         for row in rows
     ]
@@ -146,9 +149,12 @@ def escalate(session: SessionDep, settings: SettingsDep, user: SupervisorUser) -
     summary="One request in the spirit of Open311: status, status notes, expected date, history.",
 )
 def get_request(
-    number: Annotated[str, Path(pattern=NUMBER)], session: SessionDep, user: CurrentUser
+    number: Annotated[str, Path(pattern=NUMBER)],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> Open311Request:
-    return _open311(_get(session, number))
+    return _open311(_get(session, number), masking(settings, user))
 
 
 @router.post(
@@ -159,10 +165,11 @@ def set_status(
     body: StatusChange,
     number: Annotated[str, Path(pattern=NUMBER)],
     session: SessionDep,
+    settings: SettingsDep,
     user: SupervisorUser,
 ) -> Open311Request:
     row = _get(session, number)
     citizen.change_status(session, row, status=body.status, note=body.note, changed_by=user.username)
-    answer = _open311(row)
+    answer = _open311(row, masking(settings, user))
     session.commit()
     return answer
