@@ -78,6 +78,10 @@ class AgiSettings(BaseModel):
     allowed_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_sessions: int = Field(default=300, ge=1)
     call_timeout_s: float = Field(default=600.0, gt=0)
+    # A connection must send its whole environment block this soon, in at most this many lines; only
+    # then does it take a call slot, so idle connections cannot crowd out real calls.
+    handshake_timeout_s: float = Field(default=3.0, gt=0)
+    max_env_lines: int = Field(default=256, ge=8)
     catalogue_path: Path | None = Field(
         default=None, description="YAML catalogue; None = the shipped default"
     )
