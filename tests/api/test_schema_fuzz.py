@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,7 +43,7 @@ EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture
-def fuzzed(engine: Engine, tmp_path: Path) -> Iterator[tuple[FastAPI, dict[Role, str]]]:
+def fuzzed(engine: Engine, tmp_path: Path) -> tuple[FastAPI, dict[Role, str]]:
     (tmp_path / "recordings").mkdir()
     config = api_settings(engine.url.render_as_string(hide_password=False), tmp_path)
     factory = db.make_session_factory(engine)
@@ -53,7 +52,7 @@ def fuzzed(engine: Engine, tmp_path: Path) -> Iterator[tuple[FastAPI, dict[Role,
         for role in Role:
             create_user(session, username=role.value, role=role)
             tokens[role] = issue_token(session, username=role.value)
-    yield create_app(config, factory, hub=LiveHub(factory, config, interval_s=0.05)), tokens
+    return create_app(config, factory, hub=LiveHub(factory, config, interval_s=0.05)), tokens
 
 
 @pytest.mark.slow
