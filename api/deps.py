@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import ALL_ROLES, Principal, require, roles_note, roles_of
 from api.wiring import Wiring, wiring_of
-from hotline.masking import Masking, masking_for
 from hotline.models import Role
+from hotline.privacy import Masking, masking_for
 from hotline.settings import Settings
 
 
@@ -53,10 +53,8 @@ AdminUser = Annotated[Principal, require(*ADMIN_ONLY)]
 
 
 def masking(settings: Settings, user: Principal) -> Masking:
-    """The masking policy for this caller's role (hotline.masking), applied to whatever they receive."""
-    from transcription.redact import redact
-
-    return masking_for(settings, user.role, redact)
+    """The masking policy for this caller's role (hotline.privacy), applied to whatever they receive."""
+    return masking_for(settings, user.role)
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:

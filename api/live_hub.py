@@ -4,7 +4,7 @@ Viewers never query the database: the hub polls the tiny (pbx, seq) table every 
 reads the views only when a seq moved, encodes each change once and hands the same bytes to every
 subscriber; it also sends the keep-alive comment, so a viewer's stream only ever waits on its queue.
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
-Viewers whose role masks personal data (hotline.masking) get views with callers' numbers and names
+Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
 masked: each change is encoded once per variant.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.live import read_views, sequences
-from hotline.masking import Masking
+from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -77,9 +77,7 @@ class LiveHub:
         self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
         self._snapshot_json: dict[bool, bytes] = {}
-        from transcription.redact import redact
-
-        self._masking = Masking(active=True, redact_text=redact)
+        self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -190,11 +188,6 @@ class LiveHub:
         try:
             kpis = await asyncio.to_thread(self._with_session, source)
             self.kpi_error = None
-        except ImportError:
-            self._kpi_source = None  # the KPI module is not installed in this build
-            self.kpi_error = "kpi module not available"
-            self._snapshot_json.clear()
-            return
         except Exception as exc:
             log.exception("today's KPIs failed")
             self.kpi_error = type(exc).__name__

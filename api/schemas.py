@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from hotline.kpi import KpiRow
-from transcription.analytics import Trend
+from hotline.text.analytics import Trend
 
 # A route that can also answer `format=csv` documents that second media type with this.
 CSV_TOO: dict[int | str, dict[str, Any]] = {
@@ -130,20 +130,26 @@ class KpiReport(BaseModel):
 
 
 class CallRow(BaseModel):
+    """One call as hotline.reports.CALL_COLUMNS (the CLI's `report calls` has the same columns)."""
+
     id: int
     pbx: str
     linkedid: str
     started_at: str
     caller_number: str | None
+    caller_name: str | None
+    dialed_number: str | None
     ivr_topic: str | None
     language: str | None
     queue: str | None
     queue_entered_at: str | None
+    initial_position: int | None
     answered_at: str | None
     outcome: str
     agent: str | None
     wait_s: float | None
     talk_s: float | None
+    hangup_cause: int | None
     hangup_cause_text: str | None
     ended_at: str | None
     has_recording: bool

@@ -27,9 +27,9 @@ from typing import IO, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.catalogue import Catalogue
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
-from ivr.catalogue import Catalogue
 from ivr.session import CallHandler, CallResult
 from ivr.store import IvrStore
 

@@ -27,6 +27,9 @@ from api.schemas import (
 )
 from api.validation import IncidentId, Moment
 from hotline.models import Incident, Speaker
+from hotline.text import topic_reports as reports
+from hotline.text.search import search
+from hotline.text.topic_reports import abuse_flags, topic_share_per_day
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["analytics"])
@@ -112,8 +115,6 @@ def search_transcripts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SearchPageOut:
-    from transcription.search import search
-
     start, end = (None, None) if since is None and until is None else window(settings, since, until)
     mask = masking(settings, user)
     page = search(
@@ -158,8 +159,6 @@ def topic_share(
     base: Literal["answered", "transcribed"] = "answered",
     format: Literal["json", "csv"] = "json",
 ) -> TopicShareReport | Response:
-    from transcription.reports import topic_share_per_day
-
     start, end = window(settings, since, until)
     rows = topic_share_per_day(session, since=start, until=end, tz=settings.zone, base=base)
     items = [asdict(row) | {"day": row.day.isoformat()} for row in rows]
@@ -189,8 +188,6 @@ def keyword_trends(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     format: Literal["json", "csv"] = "json",
 ) -> KeywordTrends | Response:
-    from transcription import reports
-
     day = day or utcnow().astimezone(settings.zone).date()
     if not date(2000, 1, 1) <= day <= date(2200, 1, 1):
         raise HTTPException(422, "day out of range")
@@ -215,8 +212,6 @@ def abuse(
     until: Moment | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> AbuseReport | Response:
-    from transcription.reports import abuse_flags
-
     start, end = window(settings, since, until)
     rows = abuse_flags(session, since=start, until=end)
     items = [

@@ -14,8 +14,8 @@ from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, Wirin
 from api.history import waiting_series
 from api.live_hub import sse
 from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
-from hotline.masking import masks
 from hotline.models import QueueEntry
+from hotline.privacy import masks
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["live"])

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import citizen
 from api.csvout import csv_response
 from api.deps import SUPERVISING, CurrentUser, SessionDep, SettingsDep, SupervisorUser, masking
 from api.schemas import CSV_TOO, Escalated, Open311Request, OverdueList, OverdueRequest, RequestPage
 from api.validation import Text, column_max
-from hotline.masking import Masking
+from hotline import citizen
 from hotline.models import Call, CitizenRequest, RequestStatus
+from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -94,9 +94,7 @@ def list_requests(
     if caller_number:
         query = query.where(CitizenRequest.caller_number == caller_number)
     if view == "overdue":
-        query = query.where(
-            CitizenRequest.status.in_(citizen.OPEN_STATUSES), CitizenRequest.expected_at < _today(settings)
-        )
+        query = query.where(citizen.overdue_clause(_today(settings)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc()).limit(limit).offset(offset)

@@ -38,7 +38,7 @@ def test_snapshot_follows_a_published_view_within_a_second(
     (view,) = views
     queue = view["queues"][0]
     assert queue["name"] == "other"
-    # Supervisors see callers through the masking policy (hotline.masking): initials, last two digits.
+    # Supervisors see callers through the masking policy (hotline.privacy): initials, last two digits.
     assert [c["caller_name"] for c in queue["waiting"]] == ["Е. К.", "В. С."]
     assert [c["caller_number"] for c in queue["waiting"]] == ["**********26", "*********08"]
     assert view["agents"][0]["state"] == "paused"

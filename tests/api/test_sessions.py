@@ -8,10 +8,10 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.users import disable_user, issue_token, set_password
-from hotline.cli import app as cli
 from hotline.db import transaction
 from hotline.models import Role
 from hotline.settings import Settings
+from hotline_app.cli import app as cli
 from tests.api.conftest import PASSWORD, TestClient, Users, login
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from hotline import db
+from hotline.catalogue import load_catalogue
 from hotline.models import IvrOutcome, IvrVisit
 from hotline.settings import DatabaseSettings
-from ivr.catalogue import load_catalogue
 from ivr.peer import simulate_call
 from ivr.server import AgiServer
 from tests.conftest import demo_settings

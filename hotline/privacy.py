@@ -1,19 +1,20 @@
-"""One masking policy, by role, for personal data leaving hotline (API answers, CSV, pages, live).
+"""Privacy: one masking policy, by role, for personal data leaving hotline (API answers, CSV, pages,
+live views).
 
 A role listed in `transcription.redact_for_roles` (supervisors by default) sees a caller's number
 with all but its last two digits masked, a caller's name as initials, and free text (transcripts,
-request descriptions and notes) with written and dictated numbers masked. Other roles see data in
-clear. `Masking.record` applies the policy to any answer by its field names, nested or not, so each
-place that sends data out applies the same rule in one call.
+request descriptions and notes) with written and dictated numbers masked (hotline.text.masking).
+Other roles see data in clear. `Masking.record` applies the policy to any answer by its field names,
+nested or not, so each place that sends data out applies the same rule in one call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hotline.settings import Settings
+from hotline.text.masking import redact
 
 NUMBER_FIELDS = frozenset({"caller_number", "connected_number"})
 NAME_FIELDS = frozenset({"caller_name", "connected_name"})
@@ -34,7 +35,6 @@ def mask_name(name: str | None) -> str | None:
 @dataclass(frozen=True)
 class Masking:
     active: bool
-    redact_text: Callable[[str], str]
 
     def number(self, value: str | None) -> str | None:
         return mask_number(value) if self.active else value
@@ -43,7 +43,7 @@ class Masking:
         return mask_name(value) if self.active else value
 
     def text(self, value: str) -> str:
-        return self.redact_text(value) if self.active else value
+        return redact(value) if self.active else value
 
     def record(self, data: T) -> T:
         """`data` (dicts and lists of them) with personal fields masked; the input is left alone."""
@@ -63,7 +63,7 @@ class Masking:
             elif key in NAME_FIELDS and isinstance(value, str):
                 masked[key] = mask_name(value)
             elif key in TEXT_FIELDS and isinstance(value, str):
-                masked[key] = self.redact_text(value)
+                masked[key] = redact(value)
             else:
                 masked[key] = self._walk(value)
         return masked
@@ -74,5 +74,5 @@ def masks(settings: Settings, role: str) -> bool:
     return str(role) in settings.transcription.redact_for_roles
 
 
-def masking_for(settings: Settings, role: str, redact_text: Callable[[str], str]) -> Masking:
-    return Masking(active=masks(settings, role), redact_text=redact_text)
+def masking_for(settings: Settings, role: str) -> Masking:
+    return Masking(active=masks(settings, role))
