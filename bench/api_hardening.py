@@ -18,12 +18,12 @@ import asyncio
 import collections
 import contextlib
 import multiprocessing
-import socket
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from api_live import free_port, run_api, wait_up  # bench/ is on the path when run as a script
 
 from api.users import create_user, issue_token
 from hotline import db
@@ -34,34 +34,11 @@ PASSWORD = "correct horse battery"
 CHUNK = b"x" * 65536
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def run_api(overrides: dict[str, object]) -> None:
-    from api.server import serve
-
-    asyncio.run(serve(load_settings(None, **overrides)))
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise SystemExit("no VmRSS in /proc")
-
-
-async def wait_up(url: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            with contextlib.suppress(httpx.TransportError):
-                await client.get(url)
-                return
-            await asyncio.sleep(0.05)
-    raise SystemExit(f"server at {url} did not start")
 
 
 async def upload(port: int, path: str, size: int, token: str | None, chunked: bool) -> tuple[str, int]:
