@@ -65,8 +65,10 @@ async def upload(port: int, path: str, size: int, token: str | None, chunked: bo
     try:
         status_line = await asyncio.wait_for(reader.readline(), 120)
         answer = status_line.split(b" ")[1].decode() if status_line else "closed"
-    except (ConnectionError, TimeoutError) as exc:
-        answer = type(exc).__name__
+    except ConnectionError:
+        answer = "cut"  # the server closed while the client was still sending: the answer was lost
+    except TimeoutError:
+        answer = "no answer in 120 s"
     sender.cancel()
     with contextlib.suppress(asyncio.CancelledError, ConnectionError):
         await sender
