@@ -326,4 +326,7 @@ class _Replayed:
         line = self._head.readline(size)
         if not line:
             return self._rest.readline(size)
+        if not line.endswith("\n") and (size < 0 or len(line) < size):
+            # The bytes received with the environment ended mid-line: the rest is on the socket.
+            line += self._rest.readline(size - len(line) if size >= 0 else -1)
         return line

@@ -98,3 +98,17 @@ async def test_a_real_call_is_served_as_before(start: Start, tmp_path: Path) -> 
     with db.make_session_factory(engine)() as session:
         assert [visit.outcome for visit in session.query(IvrVisit)] == [IvrOutcome.QUEUED]
     engine.dispose()
+
+
+def test_a_line_split_across_the_environment_and_the_socket_reads_whole() -> None:
+    import io
+
+    from ivr.server import _Replayed
+
+    reader = _Replayed("agi_type: SIP\n\n200 res", io.StringIO("ult=0\n200 result=1\n"))
+    assert [reader.readline(65536) for _ in range(4)] == [
+        "agi_type: SIP\n",
+        "\n",
+        "200 result=0\n",
+        "200 result=1\n",
+    ]
