@@ -4,6 +4,8 @@ Viewers never query the database: the hub polls the tiny (pbx, seq) table every 
 reads the views only when a seq moved, encodes each change once and hands the same bytes to every
 subscriber; it also sends the keep-alive comment, so a viewer's stream only ever waits on its queue.
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
+Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
+masked: each change is encoded once per variant.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.alerts import evaluate
-from hotline.caller_mask import masked_view
 from hotline.live import read_views, sequences
 from hotline.live_patch import diff
+from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -76,7 +78,7 @@ class LiveHub:
         self.last_poll_ok: datetime | None = None
         self.poll_errors = 0
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
-        # Viewers by whether callers are masked for them (hotline.caller_mask): each change is encoded
+        # Viewers by whether callers are masked for them (hotline.privacy): each change is encoded
         # once per kind, never per viewer.
         self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
@@ -84,6 +86,7 @@ class LiveHub:
         self.alerts: list[dict[str, Any]] = []
         self._sent: dict[str, dict[str, Any]] = {}  # per PBX, the view viewers have (patches build on it)
         self._sent_masked: dict[str, dict[str, Any]] = {}  # the same, masked
+        self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -119,7 +122,7 @@ class LiveHub:
         views = [self.views[name] for name in sorted(self.views)]
         return {
             "at": (self.last_poll_ok or utcnow()).isoformat(),
-            "views": [masked_view(view) for view in views] if masked else views,
+            "views": [self._masking.record(view) for view in views] if masked else views,
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
             "alerts": self.alerts,
@@ -155,7 +158,7 @@ class LiveHub:
         plain = _change_message(previous, view)
         masked = None
         if self._subscribers[True]:
-            hidden = masked_view(view)
+            hidden = self._masking.record(view)
             masked = _change_message(self._sent_masked.get(name) if previous is not None else None, hidden)
             self._sent_masked[name] = hidden
         else:

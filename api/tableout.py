@@ -39,6 +39,20 @@ def xlsx_bytes(sheets: Mapping[str, tuple[Sequence[str], Sequence[Mapping[str, A
     return out.getvalue()
 
 
+def file_response(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, fmt: Literal["csv", "xlsx"], filename: str
+) -> Response:
+    """A report table as a CSV or XLSX download; `filename` without extension."""
+    plain = [{column: _plain(row.get(column)) for column in columns} for row in rows]
+    if fmt == "csv":
+        return csv_response(plain, filename + ".csv", list(columns))
+    return Response(
+        xlsx_bytes({filename: (columns, plain)}),
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+    )
+
+
 def table_response(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
@@ -47,14 +61,8 @@ def table_response(
     filename: str,
     meta: Mapping[str, Any] | None = None,
 ) -> Any:
-    """`filename` without extension. JSON keeps `meta` (definitions, window) beside the rows."""
+    """JSON (with `meta`: definitions, window, beside the rows), or a CSV/XLSX download."""
+    if fmt != "json":
+        return file_response(rows, columns, fmt=fmt, filename=filename)
     plain = [{column: _plain(row.get(column)) for column in columns} for row in rows]
-    if fmt == "csv":
-        return csv_response(plain, filename + ".csv", list(columns))
-    if fmt == "xlsx":
-        return Response(
-            xlsx_bytes({filename: (columns, plain)}),
-            media_type=XLSX_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
-        )
     return {**(meta or {}), "columns": list(columns), "rows": plain}

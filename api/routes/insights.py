@@ -12,8 +12,8 @@ from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.routes.reports import window
 from api.tableout import TableFormat, table_response
 from api.wiring import wiring_of
-from hotline.caller_mask import mask_number
 from hotline.models import Incident, Role
+from hotline.privacy import masking_for
 from hotline.text_stats import FREQUENT_DEFINITIONS, frequent_terms
 from hotline.topic_stats import TOPIC_SHARE_DEFINITIONS, calls_behind, period_start, topic_share
 
@@ -117,11 +117,10 @@ def topic_calls(
         items = calls_behind(
             session, start=start, period=period, topic=topic, zone=wiring.settings.zone, base=base
         )
-    masked = user.role.value in wiring.settings.transcription.redact_for_roles
+    mask = masking_for(wiring.settings, user.role)  # the one masking policy (hotline.privacy)
     may_listen = user.role in AUDIO_ROLES
     for item in items:
-        if masked:
-            item["caller_number"] = mask_number(item["caller_number"])
+        item["caller_number"] = mask.number(item["caller_number"])
         item["audio_url"] = (
             f"/api/recordings/{item['recording_id']}/audio" if may_listen and item["recording_id"] else None
         )

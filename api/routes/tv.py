@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from api.i18n import pick_language
 from api.routes.live import stream_response, today_curve
 from api.routes.pages import render
+from api.schemas import LiveToday
 from api.wiring import wiring_of
 
 router = APIRouter(tags=["live"])
@@ -70,10 +71,12 @@ def tv_page(request: Request, token: Annotated[str | None, Query(max_length=200)
 )
 async def tv_stream(request: Request) -> StreamingResponse:
     tv_screen(request)
-    return stream_response(request, masked=True)
+    return stream_response(wiring_of(request).hub, masked=True)
 
 
 @router.get("/api/tv/today", summary="Today's curve for a TV screen (cookie from /tv?token=...).")
-def tv_today(request: Request) -> dict[str, object]:
+def tv_today(request: Request) -> LiveToday:
     tv_screen(request)
-    return today_curve(request, 5)
+    wiring = wiring_of(request)
+    with wiring.session_factory() as session:
+        return today_curve(session, wiring.settings, 5)

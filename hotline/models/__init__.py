@@ -25,6 +25,7 @@ from hotline.models.access import (
     ApiToken,
     AuditLog,
     User,
+    WebSession,
 )
 from hotline.models.base import NAMING, Base
 from hotline.models.calls import (
@@ -87,4 +88,5 @@ __all__ = [
     "TranscriptWord",
     "TranscriptionJob",
     "User",
+    "WebSession",
 ]

@@ -17,9 +17,9 @@ from api.app import create_app
 from api.live_hub import LiveHub
 from hotline import db
 from hotline.alerts import evaluate
-from hotline.caller_mask import mask_name, mask_number
 from hotline.errors import ConfigError
 from hotline.models import Role
+from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from hotline.wallboard_settings import Thresholds, WallboardSettings
@@ -50,11 +50,12 @@ def test_alerts_name_the_queue_metric_level_and_threshold() -> None:
     assert evaluate([down], kpis, settings, utcnow()) == []
 
 
-def test_masking_keeps_callers_apart_but_not_callable() -> None:
-    assert mask_number("+79497260626") == "•••••••••26"
-    assert mask_name("Елена Козлова") == "Елена К."
-    assert mask_name("Павел") == "П."
-    assert mask_number(None) is None
+def test_the_caller_an_operator_talks_to_is_masked_too() -> None:
+    view = view_with_waiting(1).model_dump(mode="json")
+    view["agents"][0]["talking_to"] = "+79497260626"
+    masked = Masking(active=True).record(view)
+    assert masked["agents"][0]["talking_to"] == "**********26"
+    assert masked["queues"][0]["waiting"][0]["caller_name"] == "Е. К."
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_tv_screen_token_becomes_a_cookie_and_sees_callers_masked(
     assert kind == "snapshot"
     assert isinstance(snapshot, dict)
     names = [c["caller_name"] for c in snapshot["views"][0]["queues"][0]["waiting"]]
-    assert names == ["Елена К.", "Владимир С."]
+    assert names == ["Е. К.", "В. С."]
 
 
 def test_short_tv_tokens_are_refused(tmp_path: Path) -> None:
