@@ -306,6 +306,10 @@ class PbxLink:
         view = None
         if self._view_dirty and (force_view or now - self._last_publish >= PUBLISH_EVERY_S):
             view = self.processor.state.view(connected=self.connected, at=utcnow())
+            # Clean from this moment: events applied while the write runs make the view dirty again
+            # (cleared after the write, they would wait unpublished for the next event).
+            self._view_dirty = False
+            self._last_publish = now
         if not self._pending and view is None and not self._health_dirty:
             return
         health = self.health()
@@ -319,14 +323,13 @@ class PbxLink:
             # Keep the rows and retry with the next flush: a database outage must not lose calls.
             log.exception("database write failed; will retry", extra={"pbx": self.pbx.name})
             self._pending = pending + self._pending
+            self._view_dirty = self._view_dirty or view is not None
             return
         finally:
             self._last_flush = time.monotonic()
         self._health_dirty = False
         if view is not None:
-            self._view_dirty = False
             self._view_stored = True
-            self._last_publish = now
             if self.on_change is not None:
                 try:
                     self.on_change(view)
