@@ -27,12 +27,11 @@ def _print(summaries: list[object]) -> None:
 @ami_app.command("listen")
 def listen_command(ctx: typer.Context) -> None:
     """Listen to every configured PBX until SIGTERM or Ctrl-C, then drain and flush."""
-    import asyncio
-
     from ami_listener.runner import listen
+    from hotline.lifecycle import run
 
     settings = cli_state(ctx).settings().require_secrets("ami")
-    _print(list(asyncio.run(listen(settings))))
+    _print(list(run(listen(settings))))
 
 
 @ami_app.command("replay")

@@ -37,7 +37,6 @@ def api_command(
     workers: int = typer.Option(1, min=1, help="worker processes (each runs its own live watcher)"),
 ) -> None:
     """Run the web API and pages (uvicorn); docs at /docs, health at /health."""
-    import asyncio
     import os
 
     state = cli_state(ctx)
@@ -47,8 +46,9 @@ def api_command(
         settings = settings.model_copy(update={"api": settings.api.model_copy(update=overrides)})
     if workers == 1:
         from api.server import serve_process
+        from hotline.lifecycle import run
 
-        asyncio.run(serve_process(settings))
+        run(serve_process(settings))
         return
     import uvicorn
 
