@@ -136,6 +136,11 @@ class LiveHub:
             ).encode()
         return self._snapshot_json[masked]
 
+    def snapshot_message(self, *, masked: bool = False) -> bytes:
+        """The snapshot as a stream event: a new or lagging viewer gets these shared bytes, not its own
+        encoding of tens of kilobytes."""
+        return b"event: snapshot\ndata: " + self.snapshot_json(masked=masked) + b"\n\n"
+
     def _broadcast(self, message: bytes, masked_message: bytes | None = None) -> None:
         """`masked_message` goes to masked viewers when the message carries callers' data."""
         for masked, group in self._subscribers.items():
@@ -143,10 +148,10 @@ class LiveHub:
             for queue in group:
                 if queue.full():
                     # A slow viewer: patches build on each other, so drop its backlog and start it over
-                    # from a snapshot, which already holds this change.
+                    # from the latest state (the snapshot already holds this change).
                     while not queue.empty():
                         queue.get_nowait()
-                    queue.put_nowait(sse("snapshot", self.snapshot(masked=masked)))
+                    queue.put_nowait(self.snapshot_message(masked=masked))
                     continue
                 queue.put_nowait(payload)
 
