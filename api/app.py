@@ -74,6 +74,8 @@ def create_app(
     from api.routes import (
         analytics,
         audit,
+        callbacks,
+        departments,
         health,
         live,
         metrics,
@@ -84,7 +86,20 @@ def create_app(
         session,
     )
 
-    for module in (health, session, live, requests, recordings, audit, reports, analytics, metrics, pages):
+    for module in (
+        health,
+        session,
+        live,
+        departments,
+        requests,
+        callbacks,
+        recordings,
+        audit,
+        reports,
+        analytics,
+    ):
+        app.include_router(module.router)
+    for module in (metrics, pages):
         app.include_router(module.router)
 
     app.add_exception_handler(NotAuthenticated, _not_authenticated)

@@ -14,6 +14,7 @@ from hotline.core_cli import config_app, db_app
 from hotline.demo_cli import register as register_demo
 from hotline.errors import HotlineError
 from hotline.logs import configure_logging
+from hotline.loop_cli import register as register_loop
 from hotline.report_cli import register as register_report
 from ivr.cli import register as register_ivr
 from transcription.cli import register as register_transcription
@@ -52,6 +53,7 @@ register_transcription(app)
 register_api(app)
 register_demo(app)
 register_report(app)
+register_loop(app)
 
 
 def main() -> None:

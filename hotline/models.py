@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hotline.timeutil import UtcDateTime, utcnow
+
+if TYPE_CHECKING:
+    from hotline.routing_models import Department
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -97,6 +100,8 @@ class RequestStatus(enum.StrEnum):
 
 class CallbackStatus(enum.StrEnum):
     PENDING = "pending"
+    CLAIMED = "claimed"  # an operator calls back by hand; the dialer leaves it alone
+    DIALING = "dialing"  # an Originate is out, or the citizen waits in the queue
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -124,6 +129,8 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     ANALYST = "analyst"
     ADMIN = "admin"
+    OPERATOR = "operator"
+    DEPARTMENT = "department"
 
 
 # ---------------------------------------------------------------------------- PBX and live state
@@ -328,7 +335,15 @@ class CitizenRequest(Base):
     expected_at: Mapped[date] = mapped_column(Date)
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # Routing (revision 0006): the competent department, who took it there, and its answer.
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
 
+    department: Mapped[Department | None] = relationship(lazy="joined")
     history: Mapped[list[RequestStatusChange]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestStatusChange.changed_at"
     )
@@ -366,6 +381,11 @@ class CallbackRequest(Base):
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Dial-back (revision 0006): attempts so far, when the next may start, why it was given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    give_up_reason: Mapped[str | None] = mapped_column(String(255))
 
 
 # ---------------------------------------------------------------------------- recordings, transcription
@@ -561,3 +581,8 @@ class AuditLog(Base):
     object_id: Mapped[str] = mapped_column(String(128))
     client_addr: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Departments, callback attempts and supervisor alerts live in their own module (revision 0006);
+# importing it here puts them on Base.metadata wherever the models are loaded.
+from hotline import routing_models as _routing_models  # noqa: E402,F401

@@ -22,6 +22,13 @@ from pydantic_settings import (
 )
 
 from hotline.errors import ConfigError
+from hotline.loop_settings import (
+    DEFAULT_DIALER_SECRET,
+    DialerSettings,
+    LookupLimits,
+    RoutingSettings,
+    SmsSettings,
+)
 
 # A value that marks a secret nobody has set yet; refused outside demo mode.
 DEFAULT_SECRET = "change-me"  # noqa: S105 - this is the sentinel we refuse, not a secret
@@ -139,6 +146,10 @@ class Settings(BaseSettings):
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    lookups: LookupLimits = Field(default_factory=LookupLimits)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    dialer: DialerSettings = Field(default_factory=DialerSettings)
 
     # Set per load (see load_settings); pydantic-settings reads it from model_config.
     _toml_file: ClassVar[Path | None] = None
@@ -182,6 +193,11 @@ class Settings(BaseSettings):
                     f"HOTLINE_AMI__PBXES ({index}) ami.pbxes[{index}].secret for PBX {pbx.name!r} "
                     "still has its default value; set the AMI secret from manager.conf"
                 )
+        if self.dialer.enabled and self.dialer.secret.get_secret_value() == DEFAULT_DIALER_SECRET:
+            raise ValueError(
+                "HOTLINE_DIALER__SECRET (dialer.secret) still has its default value; "
+                "set the secret of the dialer's AMI user from manager.conf"
+            )
         names = [pbx.name for pbx in self.ami.pbxes]
         if len(names) != len(set(names)):
             raise ValueError("ami.pbxes: PBX names must be unique")

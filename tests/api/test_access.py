@@ -13,7 +13,10 @@ from hotline.models import Role
 from tests.api.conftest import TestClient, Users, login
 
 PUBLIC = {"/health", "/login", "/api/login"}
-SAMPLE = {"number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1"}
+SAMPLE = {
+    "number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1",
+    "name": "water_utility", "callback_id": "1",
+}  # fmt: skip
 # Routes whose right-role answer is a stream that never ends; their 401/403 are still checked.
 STREAMS = {"/api/live/stream"}
 
