@@ -76,8 +76,10 @@ def create_app(
         audit,
         callbacks,
         departments,
+        desk,
         health,
         live,
+        loop_pages,
         metrics,
         pages,
         recordings,
@@ -99,7 +101,7 @@ def create_app(
         analytics,
     ):
         app.include_router(module.router)
-    for module in (metrics, pages):
+    for module in (desk, metrics, pages, loop_pages):
         app.include_router(module.router)
 
     app.add_exception_handler(NotAuthenticated, _not_authenticated)

@@ -103,6 +103,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+from api.loop_i18n import LOOP_MESSAGES  # noqa: E402 - the loop's pages add their own keys
+
+MESSAGES.update(LOOP_MESSAGES)
+
+
 def pick_language(request: Request, preferred: str | None = None) -> str:
     """?lang= beats the `lang` cookie beats the user's setting beats Accept-Language; Russian by default."""
     for candidate in (request.query_params.get("lang"), request.cookies.get("lang"), preferred):

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +30,7 @@ KEEPALIVE_S = 15.0
 # An event, not a comment: the wallboard sees it and knows the stream is alive on a quiet day.
 KEEPALIVE = b"event: ping\ndata: {}\n\n"
 
+_T = TypeVar("_T")
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 
 
@@ -66,6 +67,8 @@ class LiveHub:
         self.seqs: dict[str, int] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.kpis: list[dict[str, Any]] | None = None
+        # Callbacks waiting per queue (pending or being dialed), refreshed with the KPIs.
+        self.callbacks: dict[str, int] = {}
         self.kpi_error: str | None = None
         self._kpis_at: datetime | None = None
         self.last_poll_ok: datetime | None = None
@@ -110,6 +113,7 @@ class LiveHub:
             "views": [self.views[name] for name in sorted(self.views)],
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
+            "callbacks": self.callbacks,
         }
 
     def snapshot_json(self) -> bytes:
@@ -191,8 +195,22 @@ class LiveHub:
             self.kpis = kpis
             self._snapshot_json = None
             self._broadcast(sse("kpis", kpis))
+        await self._refresh_callbacks()
 
-    def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
+    async def _refresh_callbacks(self) -> None:
+        from hotline.callbacks import waiting_per_queue
+
+        try:
+            counts = await asyncio.to_thread(self._with_session, waiting_per_queue)
+        except Exception:
+            log.exception("waiting callbacks count failed")
+            return
+        if counts != self.callbacks:
+            self.callbacks = counts
+            self._snapshot_json = None
+            self._broadcast(sse("callbacks", counts))
+
+    def _with_session(self, source: Callable[[Session, Settings], _T]) -> _T:
         with self._factory() as session:
             return source(session, self._settings)
 

@@ -17,8 +17,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import lookup_limits
 from hotline.db import transaction
 from hotline.live import LiveView
+from hotline.loop_settings import LookupLimits
 from hotline.models import (
     CallbackRequest,
     CallbackStatus,
@@ -42,8 +44,15 @@ class CallInfo:
 
 class IvrStore:
     def __init__(
-        self, session_factory: sessionmaker[Session], *, lookups_per_hour: int, zone: ZoneInfo
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        lookups_per_hour: int,
+        zone: ZoneInfo,
+        limits: LookupLimits | None = None,
     ) -> None:
+        # Unknown-number limits per caller and for everyone (hotline/lookup_limits.py).
+        self.limits = limits or LookupLimits()
         self.session_factory = session_factory
         self.zone = zone  # the registration date is said as the caller's local date
         self._waiting: dict[str, tuple[datetime, dict[str, int] | None]] = {}
@@ -173,10 +182,9 @@ class IvrStore:
                 )
                 if (recent or 0) >= self.lookups_per_hour:
                     return RateLimited()
-                request = session.scalar(select(CitizenRequest).where(CitizenRequest.number == number))
-                session.add(
-                    StatusLookup(caller_number=who, number_tried=number, found=request is not None, at=now)
-                )
+                verdict, request = lookup_limits.lookup(session, self.limits, who=who, number=number, now=now)
+                if verdict is not lookup_limits.Verdict.ALLOWED:
+                    return RateLimited()
             if request is None:
                 return StatusNotFound()
             return StatusFound(

@@ -79,9 +79,14 @@ def login(request: Request) -> Response:
     return login_page(request)
 
 
-@router.get("/", summary=roles_note(*ALL_ROLES))
-def home(*, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
-    target = {Role.SUPERVISOR: "/wallboard", Role.ANALYST: "/search"}.get(user.role, "/wallboard")
+@router.get("/", summary=roles_note(*Role))
+def home(*, user: Annotated[Principal, require(*Role)]) -> Response:
+    target = {
+        Role.SUPERVISOR: "/wallboard",
+        Role.ANALYST: "/search",
+        Role.OPERATOR: "/desk",
+        Role.DEPARTMENT: "/department",
+    }.get(user.role, "/wallboard")
     return RedirectResponse(target, status_code=303)
 
 

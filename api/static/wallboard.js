@@ -1,6 +1,6 @@
 // Wallboard: Server-Sent Events keep the views; waits tick locally every second.
 "use strict";
-const state = { views: {}, kpis: [], lastEvent: Date.now() };
+const state = { views: {}, kpis: [], callbacks: {}, lastEvent: Date.now() };
 const history = { labels: [], waiting: [], sl: [] };
 let chart = null;
 
@@ -33,7 +33,8 @@ function render() {
           el("span", {}, t("longest_wait") + " ", el("b", { class: "tick", "data-since": queue.waiting.length ? String(Date.parse(queue.waiting[0].joined_at)) : "" }, clock(longest))),
           el("span", {}, t("agents_free") + " ", el("b", {}, String(count("free")))),
           el("span", {}, t("agents_talking") + " ", el("b", {}, String(count("talking")))),
-          el("span", {}, t("agents_paused") + " ", el("b", {}, String(count("paused"))))),
+          el("span", {}, t("agents_paused") + " ", el("b", {}, String(count("paused")))),
+          el("span", {}, t("callbacks_waiting") + " ", el("b", { class: "callbacks-count", "data-queue": queue.name }, String(state.callbacks[queue.name] || 0)))),
         kpi ? el("div", { class: "row kpi" },
           el("span", {}, t("offered") + " ", el("b", {}, String(kpi.offered))),
           el("span", {}, t("answered") + " ", el("b", {}, String(kpi.answered))),
@@ -122,8 +123,9 @@ function connect() {
   source.addEventListener("snapshot", (event) => {
     const data = JSON.parse(event.data);
     state.views = {}; for (const view of data.views) state.views[view.pbx] = view;
-    state.kpis = data.kpis || []; state.lastEvent = Date.now(); render(); sample();
+    state.kpis = data.kpis || []; state.callbacks = data.callbacks || {}; state.lastEvent = Date.now(); render(); sample();
   });
+  source.addEventListener("callbacks", (event) => { state.callbacks = JSON.parse(event.data); state.lastEvent = Date.now(); render(); });
   source.addEventListener("view", (event) => {
     const view = JSON.parse(event.data); state.views[view.pbx] = view; state.lastEvent = Date.now(); render(); sample();
   });

@@ -18,7 +18,7 @@ SAMPLE = {
     "name": "water_utility", "callback_id": "1",
 }  # fmt: skip
 # Routes whose right-role answer is a stream that never ends; their 401/403 are still checked.
-STREAMS = {"/api/live/stream"}
+STREAMS = {"/api/live/stream", "/api/desk/stream"}
 
 
 def _routes(app: FastAPI) -> list[APIRoute]:
