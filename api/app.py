@@ -82,6 +82,7 @@ def create_app(
         loop_pages,
         metrics,
         pages,
+        public,
         recordings,
         reports,
         requests,
@@ -101,7 +102,7 @@ def create_app(
         analytics,
     ):
         app.include_router(module.router)
-    for module in (desk, metrics, pages, loop_pages):
+    for module in (desk, metrics, pages, loop_pages, public):
         app.include_router(module.router)
 
     app.add_exception_handler(NotAuthenticated, _not_authenticated)

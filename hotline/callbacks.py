@@ -23,8 +23,9 @@ from hotline.timeutil import utcnow
 
 WAITING = (CallbackStatus.PENDING, CallbackStatus.DIALING)
 OPEN = (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CLAIMED)
-# Who sees a caller's number in full: the people who call back. Everyone else sees it masked.
-CLEAR_NUMBER_ROLES = frozenset({Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN})
+# Who sees a caller's number in full: the operators who call back, and admins. Everyone else (the
+# supervisors' wallboard, analysts, departments) sees it masked, as transcripts are for supervisors.
+CLEAR_NUMBER_ROLES = frozenset({Role.OPERATOR, Role.ADMIN})
 
 
 class CallbackError(HotlineError):

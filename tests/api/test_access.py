@@ -12,7 +12,8 @@ from api.auth import roles_of
 from hotline.models import Role
 from tests.api.conftest import TestClient, Users, login
 
-PUBLIC = {"/health", "/login", "/api/login"}
+# Citizen self-service needs no login (api/routes/public.py): FAQ and the status check.
+PUBLIC = {"/health", "/login", "/api/login", "/public", "/public/status"}
 SAMPLE = {
     "number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1",
     "name": "water_utility", "callback_id": "1",
