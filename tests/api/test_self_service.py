@@ -67,9 +67,13 @@ def test_one_caller_is_stopped_after_three_unknown_numbers_even_for_a_real_one(
     for second in range(3):
         miss = store.lookup_status("+79160000001", "123456789", now + timedelta(seconds=second))
         assert isinstance(miss, StatusNotFound)
-    assert isinstance(store.lookup_status("+79160000001", real.number, now + timedelta(seconds=4)), RateLimited)
+    assert isinstance(
+        store.lookup_status("+79160000001", real.number, now + timedelta(seconds=4)), RateLimited
+    )
     # Another caller is not affected, and the window slides: an hour later the first may try again.
-    assert isinstance(store.lookup_status("+79160000002", real.number, now + timedelta(seconds=5)), StatusFound)
+    assert isinstance(
+        store.lookup_status("+79160000002", real.number, now + timedelta(seconds=5)), StatusFound
+    )
     later = now + timedelta(hours=1, seconds=10)
     assert isinstance(store.lookup_status("+79160000001", real.number, later), StatusFound)
 
