@@ -25,10 +25,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def test_an_operator_claims_and_completes_a_callback_in_the_list(
     server: RunningServer,
-    browser: Any,
+    browser: Any,  # noqa: F811 - the imported fixture
     users: Users,
     settings: Settings,
-    factory: sessionmaker[Session],  # noqa: F811
+    factory: sessionmaker[Session],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -52,10 +52,10 @@ def test_an_operator_claims_and_completes_a_callback_in_the_list(
 
 def test_a_department_user_takes_and_answers_a_request_in_the_queue(
     server: RunningServer,
-    browser: Any,
+    browser: Any,  # noqa: F811 - the imported fixture
     users: Users,
     settings: Settings,
-    factory: sessionmaker[Session],  # noqa: F811
+    factory: sessionmaker[Session],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -87,10 +87,10 @@ def test_a_department_user_takes_and_answers_a_request_in_the_queue(
 
 def test_the_desk_shows_the_call_and_registers_a_request_in_one_click(
     server: RunningServer,
-    browser: Any,
+    browser: Any,  # noqa: F811 - the imported fixture
     users: Users,
     settings: Settings,
-    factory: sessionmaker[Session],  # noqa: F811
+    factory: sessionmaker[Session],
 ) -> None:
     from playwright.sync_api import expect
 
