@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +54,17 @@ class OriginateCapture:
     cases: dict[str, Case]
 
 
+def _read(path: Path) -> bytes:
+    # The demo ships the capture gzipped (hotline/demo_data); the fixtures folder has it plain.
+    packed = Path(f"{path}.gz")
+    return gzip.decompress(packed.read_bytes()) if packed.exists() else path.read_bytes()
+
+
 def load(directory: Path) -> OriginateCapture:
     base = directory / "callback_dial.originator"
     try:
-        ami = Path(f"{base}.ami").read_bytes()
-        rows = [json.loads(line) for line in Path(f"{base}.jsonl").read_text(encoding="utf-8").splitlines()]
+        ami = _read(Path(f"{base}.ami"))
+        rows = [json.loads(line) for line in _read(Path(f"{base}.jsonl")).decode("utf-8").splitlines()]
     except (OSError, json.JSONDecodeError) as exc:
         raise CaptureError(f"{base}: cannot read the originator capture: {exc}") from None
     inbound = [row for row in rows if row.get("dir") == "in"]

@@ -151,6 +151,9 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     await asyncio.to_thread(db.upgrade, engine)
     factory = db.make_session_factory(engine)
     logins = await asyncio.to_thread(ensure_users, factory)
+    from hotline import demo_loop
+
+    logins += await asyncio.to_thread(demo_loop.seed, factory, settings)
 
     agi = AgiServer(settings, factory, load_catalogue(settings.agi.catalogue_path))
     agi_port = await agi.start()
@@ -163,6 +166,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     ]
     if options.simulated_callers:
         tasks.append(asyncio.create_task(simulate_callers(settings, options, agi_port, stop), name="callers"))
+    tasks.append(asyncio.create_task(demo_loop.run_dialer(settings, factory, stop), name="dialer"))
     # A model configured or downloaded into models_dir (what `hotline models download` does) counts.
     missing = model_missing(settings)
     if missing is not None:
