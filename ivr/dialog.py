@@ -61,6 +61,20 @@ class LookupStatus:
 
 
 @dataclass(frozen=True)
+class ReadAnswer:
+    """Play the answer text of request `number` (synthesized); answer with AnswerDelivered."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class SendAnswer:
+    """Send the answer text of request `number` by SMS to the caller; answer with AnswerDelivered."""
+
+    number: str
+
+
+@dataclass(frozen=True)
 class CreateCallback:
     """Record a callback request; answer with CallbackCreated."""
 
@@ -86,7 +100,17 @@ class Finish:
 
 
 Step = (
-    Play | Collect | SayDigits | SayDate | SetLanguage | LookupStatus | CreateCallback | CheckQueue | Finish
+    Play
+    | Collect
+    | SayDigits
+    | SayDate
+    | SetLanguage
+    | LookupStatus
+    | CreateCallback
+    | CheckQueue
+    | ReadAnswer
+    | SendAnswer
+    | Finish
 )
 
 
@@ -117,6 +141,14 @@ class StatusFound:
     status: str  # a hotline.models.RequestStatus value
     registered: date
     expected: date
+    # The request has an answer text and it is the caller's own request (same phone number).
+    has_answer: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerDelivered:
+    ok: bool
+    by_sms: bool
 
 
 @dataclass(frozen=True)
@@ -149,6 +181,7 @@ Event = (
     | RateLimited
     | CallbackCreated
     | QueueLoad
+    | AnswerDelivered
 )
 
 
@@ -165,6 +198,7 @@ class Mode(enum.Enum):
     STATUS_ENTER = "status_enter"
     STATUS_WAIT = "status_wait"
     STATUS_AFTER = "status_after"
+    ANSWER_WAIT = "answer_wait"
     DONE = "done"
 
 
@@ -219,6 +253,7 @@ class Dialog:
         self._status_failures = 0
         self._heard_answer = False
         self._told_status = False
+        self._answer_number: str | None = None  # the request whose answer the caller may hear or get
         self._register = False
 
     # ------------------------------------------------------------------ public
@@ -239,7 +274,13 @@ class Dialog:
         if isinstance(event, Hangup | Expired):
             return self._end_abruptly(event)
         if isinstance(event, Digits | NoInput):
-            if self.mode in (Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST, Mode.QUEUE_CHECK):
+            if self.mode in (
+                Mode.CALLBACK_WAIT,
+                Mode.STATUS_WAIT,
+                Mode.STATUS_LATEST,
+                Mode.QUEUE_CHECK,
+                Mode.ANSWER_WAIT,
+            ):
                 raise RuntimeError(f"{self.mode.value}: waiting for a lookup result, got {event!r}")
             if isinstance(event, Digits) and event.keys:
                 return self._keys(event.keys)
@@ -249,6 +290,8 @@ class Dialog:
             return self._callback_created(event)
         if isinstance(event, QueueLoad):
             return self._queue_load(event)
+        if isinstance(event, AnswerDelivered):
+            return self._answer_delivered(event)
         return self._status_result(event)
 
     # ------------------------------------------------------------------ helpers
@@ -562,9 +605,25 @@ class Dialog:
         ]
         if found.status in OPEN_STATUSES:
             steps += [self._play("status_expected_by"), SayDate(found.expected)]
+        self._answer_number = None
+        if found.has_answer and "status_answer_offer" in self.catalogue.prompts:
+            self._answer_number = found.number
+            steps.append(self._play("status_answer_offer"))
         return steps
 
+    def _answer_delivered(self, event: AnswerDelivered) -> list[Step]:
+        if self.mode is not Mode.ANSWER_WAIT:
+            raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
+        self.mode = Mode.STATUS_AFTER
+        name = ("answer_sms_sent" if event.by_sms else None) if event.ok else "answer_unavailable"
+        plays = [self._play(name)] if name and name in self.catalogue.prompts else []
+        return [*plays, *self._ask()]
+
     def _status_after_key(self, key: str) -> list[Step]:
+        if key in ("2", "3") and self._answer_number is not None:
+            self.mode = Mode.ANSWER_WAIT
+            number = self._answer_number
+            return [ReadAnswer(number) if key == "2" else SendAnswer(number)]
         if key == "1":
             self._set_mode(Mode.STATUS_ENTER, "status:enter")
             return self._ask()

@@ -100,6 +100,8 @@ class AgiServer:
             lookups_per_hour=settings.agi.status_lookups_per_hour,
             zone=settings.zone,
             limits=settings.lookups,
+            sms=settings.sms,
+            sounds_dir=settings.agi.sounds_dir,
         )
         self.handler = CallHandler(
             catalogue,

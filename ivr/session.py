@@ -18,6 +18,7 @@ from hotline.models import IvrOutcome
 from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
 from ivr.catalogue import Catalogue
 from ivr.dialog import (
+    AnswerDelivered,
     CallbackCreated,
     CheckQueue,
     Collect,
@@ -32,8 +33,10 @@ from ivr.dialog import (
     NoInput,
     Play,
     QueueLoad,
+    ReadAnswer,
     SayDate,
     SayDigits,
+    SendAnswer,
     SetLanguage,
     Step,
 )
@@ -188,6 +191,15 @@ class CallHandler:
             return Digits(keys) if keys else NoInput()
         if isinstance(step, LookupStatus):
             return self.store.lookup_status(call.caller_number, step.number, self.clock())
+        if isinstance(step, SendAnswer):
+            return AnswerDelivered(
+                self.store.send_answer_sms(call.caller_number, step.number, dialog.lang), True
+            )
+        if isinstance(step, ReadAnswer):
+            prompt = self.store.answer_prompt(call.caller_number, step.number)
+            if prompt is not None:
+                agi.stream_file(prompt)
+            return AnswerDelivered(prompt is not None, False)
         if isinstance(step, CheckQueue):
             try:
                 return QueueLoad(self.store.queue_waiting(call.pbx, step.queue, self.clock()))
