@@ -39,6 +39,7 @@ def create_app(
     `auth_cache_s`: how long a token or session is trusted without asking the database again (so a
     disabled user or revoked token stops working within that time).
     """
+    settings.require_secrets("api")
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database))
     engine = session_factory.kw["bind"]

@@ -43,9 +43,9 @@ def api_command(
     if overrides:
         settings = settings.model_copy(update={"api": settings.api.model_copy(update=overrides)})
     if workers == 1:
-        from api.server import serve
+        from api.server import serve_process
 
-        asyncio.run(serve(settings))
+        asyncio.run(serve_process(settings))
         return
     import uvicorn
 

@@ -181,11 +181,6 @@ class LiveHub:
         try:
             kpis = await asyncio.to_thread(self._with_session, source)
             self.kpi_error = None
-        except ImportError:
-            self._kpi_source = None  # the KPI module is not installed in this build
-            self.kpi_error = "kpi module not available"
-            self._snapshot_json = None
-            return
         except Exception as exc:
             log.exception("today's KPIs failed")
             self.kpi_error = type(exc).__name__

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from hotline.lifecycle import Lifecycle
 from hotline.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,13 @@ async def serve(
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def serve_process(settings: Settings) -> None:
+    """`hotline api` with one worker: the process lifecycle owns the signals, uvicorn drains its requests."""
+    async with Lifecycle("api") as life:
+        life.spawn(serve(settings, stop=life.stop), name="api")
+        await life.wait()
 
 
 class _QuietServer(uvicorn.Server):

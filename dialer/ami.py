@@ -2,9 +2,9 @@
 
 The dialer's AMI user has `write = originate` and `read = call` (OriginateResponse is a `call` class
 event); it does not need the listener's event stream, so a tiny client on asyncio streams does: one
-reader task splits frames (ami_listener.framing, shared with the listener) and resolves the waiters
-by ActionID. OriginateResponse is broadcast to every user with read `call`, so events of other
-users' ActionIDs are ignored.
+reader task reads whole frames (up to the blank line, decoded only then, so a Cyrillic caller name
+split across TCP reads stays whole) and resolves the waiters by ActionID. OriginateResponse is
+broadcast to every user with read `call`, so events of other users' ActionIDs are ignored.
 """
 
 from __future__ import annotations
@@ -16,12 +16,24 @@ import logging
 import uuid
 from collections.abc import Sequence
 
-from ami_listener.framing import FrameSplitter
 from hotline.errors import AmiError
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
+FRAME_END = b"\r\n\r\n"
+MAX_FRAME_BYTES = 1 << 20  # a real frame is a few KB; a larger one is garbage
+
+
+async def read_frame(reader: asyncio.StreamReader) -> str | None:
+    """The next AMI frame without its blank line; None at the end of the stream."""
+    try:
+        raw = await reader.readuntil(FRAME_END)
+    except asyncio.IncompleteReadError:
+        return None
+    except asyncio.LimitOverrunError as exc:
+        raise AmiError(f"AMI frame larger than {MAX_FRAME_BYTES} bytes") from exc
+    return raw[: -len(FRAME_END)].decode("utf-8", "replace")
 
 
 def parse(text: str) -> Message:
@@ -59,10 +71,14 @@ class DialerAmi:
     async def connect(self) -> None:
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.timeout_s
+                asyncio.open_connection(self.host, self.port, limit=MAX_FRAME_BYTES), self.timeout_s
             )
+            banner = await asyncio.wait_for(reader.readline(), self.timeout_s)
         except (OSError, TimeoutError) as exc:
             raise AmiError(f"dialer: cannot reach AMI at {self.host}:{self.port}: {exc}") from None
+        if not banner.startswith(b"Asterisk Call Manager/"):
+            writer.close()
+            raise AmiError(f"dialer: {self.host}:{self.port} is not an AMI port (banner {banner[:40]!r})")
         self._writer = writer
         self.closed.clear()
         self._reader_task = asyncio.create_task(self._read(reader), name="dialer-ami-reader")
@@ -114,12 +130,10 @@ class DialerAmi:
         self._originates.pop(action_id, None)
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
-        splitter = FrameSplitter()
         try:
-            while data := await reader.read(65536):
-                for frame in splitter.feed(data):
-                    self._dispatch(parse(frame.text))
-        except (OSError, ConnectionError) as exc:
+            while (frame := await read_frame(reader)) is not None:
+                self._dispatch(parse(frame))
+        except (OSError, ConnectionError, AmiError) as exc:
             log.warning("dialer AMI connection lost", extra={"error": str(exc)})
         finally:
             self.closed.set()

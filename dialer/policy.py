@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hotline.domain import AttemptResult
 from hotline.live import AgentState, LiveView
-from hotline.routing_models import AttemptResult
 
 # OriginateResponse `Reason` (Asterisk's AST_CONTROL_* of the outgoing leg), as the captures show.
 ANSWERED_REASON = 4

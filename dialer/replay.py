@@ -16,9 +16,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ami_listener.framing import FrameSplitter
-from dialer.ami import Message, parse
-from hotline.errors import CaptureError
+from dialer.ami import Message, parse, read_frame
+from hotline.errors import AmiError, CaptureError
 
 # The capture's Originates by what happened (see the fixture README, scenario 7).
 CASES = {
@@ -135,13 +134,11 @@ class OriginateReplay:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(self.capture.banner)
-        splitter = FrameSplitter()
         try:
-            while data := await reader.read(65536):
-                for frame in splitter.feed(data):
-                    self._answer(parse(frame.text), writer)
+            while (frame := await read_frame(reader)) is not None:
+                self._answer(parse(frame), writer)
                 await writer.drain()
-        except (OSError, ConnectionError):
+        except (OSError, ConnectionError, AmiError):
             pass
         finally:
             writer.close()

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dialer import policy
 from dialer.ami import DialerAmi, Message
 from dialer.store import DialerStore, Due
+from hotline.catalogue import load_catalogue
+from hotline.domain import AttemptResult
 from hotline.errors import AmiError, HotlineError
-from hotline.routing_models import AttemptResult
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -60,8 +61,6 @@ class DialerService:
 
     def catalogue(self) -> Any:
         if self._catalogue is None:
-            from ivr.catalogue import load_catalogue
-
             return load_catalogue(self.settings.agi.catalogue_path)
         return self._catalogue
 

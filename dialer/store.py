@@ -11,8 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from dialer import policy
 from hotline.db import transaction
 from hotline.live import LiveView
-from hotline.models import Call, CallbackRequest, CallbackStatus, CallOutcome, LiveSnapshot
-from hotline.routing_models import AttemptResult, CallbackAttempt
+from hotline.models import (
+    AttemptResult,
+    Call,
+    CallbackAttempt,
+    CallbackRequest,
+    CallbackStatus,
+    CallOutcome,
+    LiveSnapshot,
+)
 
 # A live view older than this belongs to a listener that is down: nobody is known to be free.
 STALE_AFTER_S = 60.0

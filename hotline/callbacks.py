@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import HotlineError, NotFoundError
-from hotline.models import AuditLog, CallbackRequest, CallbackStatus, Role
+from hotline.models import AuditLog, CallbackAttempt, CallbackRequest, CallbackStatus, Role
 from hotline.routing import Actor
-from hotline.routing_models import CallbackAttempt
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 

@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.citizen import is_overdue, overdue_clause
+from hotline.domain import OPEN_STATUSES
 from hotline.loop_settings import MailSettings
-from hotline.models import AuditLog, CitizenRequest, RequestStatusChange
-from hotline.routing import OPEN_STATUSES
-from hotline.routing_models import Department
+from hotline.models import AuditLog, CitizenRequest, Department, RequestStatusChange
 from hotline.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def build_digest(session: Session, department: Department, *, today: date) -> Di
     digest = Digest(department.name, department.title or department.name, department.email, today)
     for row in rows:
         digest.open.append(row)
-        if row.expected_at < today:
+        if is_overdue(row, today):
             digest.overdue.append(row)
         elif row.expected_at < today + WEEK:
             digest.due_this_week.append(row)
@@ -125,11 +125,7 @@ def escalate_overdue(session: Session, mail: MailSettings | None, *, today: date
     rows = list(
         session.scalars(
             select(CitizenRequest)
-            .where(
-                CitizenRequest.status.in_(OPEN_STATUSES),
-                CitizenRequest.expected_at < today,
-                CitizenRequest.escalated_at.is_(None),
-            )
+            .where(overdue_clause(today), CitizenRequest.escalated_at.is_(None))
             .order_by(CitizenRequest.expected_at, CitizenRequest.number)
         )
     )

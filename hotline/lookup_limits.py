@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.loop_settings import LookupLimits
-from hotline.models import CitizenRequest, StatusLookup
-from hotline.routing_models import SupervisorAlert
+from hotline.models import CitizenRequest, StatusLookup, SupervisorAlert
 
 log = logging.getLogger(__name__)
 

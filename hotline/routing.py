@@ -16,15 +16,23 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline import citizen  # citizen imports this module too: use it at call time only
+from hotline.catalogue import Catalogue, load_catalogue
+from hotline.domain import OPEN_STATUSES
 from hotline.errors import HotlineError, NotFoundError
-from hotline.models import AuditLog, CitizenRequest, RequestStatus, RequestStatusChange, User
-from hotline.routing_models import Department, DepartmentMember
+from hotline.models import (
+    AuditLog,
+    CitizenRequest,
+    Department,
+    DepartmentMember,
+    RequestStatus,
+    RequestStatusChange,
+    User,
+)
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-OPEN_STATUSES = (RequestStatus.REGISTERED, RequestStatus.IN_PROGRESS)
 
 
 class RoutingError(HotlineError):
@@ -40,11 +48,7 @@ class Actor:
     client_addr: str | None = None
 
 
-def _catalogue(settings: Settings) -> Any | None:
-    try:
-        from ivr.catalogue import load_catalogue
-    except ImportError:
-        return None
+def _catalogue(settings: Settings) -> Catalogue | None:
     try:
         return load_catalogue(settings.agi.catalogue_path)
     except HotlineError as exc:
@@ -58,8 +62,7 @@ def topic_department_name(settings: Settings, topic: str | None) -> str | None:
         return None
     for entry in catalogue.topics:
         if entry.id == topic:
-            name: str | None = entry.department
-            return name
+            return entry.department
     return None
 
 
@@ -158,7 +161,7 @@ def describe(session: Session, department: Department, *, today: date) -> dict[s
     open_rows = _open(department.id)
     open_count = session.scalar(select(func.count()).select_from(open_rows.subquery())) or 0
     overdue = session.scalar(
-        select(func.count()).select_from(open_rows.where(CitizenRequest.expected_at < today).subquery())
+        select(func.count()).select_from(open_rows.where(citizen.overdue_clause(today)).subquery())
     )
     return {
         "name": department.name,

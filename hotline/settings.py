@@ -7,6 +7,7 @@ Sources, highest priority first: explicit overrides (tests, the demo), environme
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -32,6 +33,8 @@ from hotline.loop_settings import (
 
 # A value that marks a secret nobody has set yet; refused outside demo mode.
 DEFAULT_SECRET = "change-me"  # noqa: S105 - this is the sentinel we refuse, not a secret
+
+log = logging.getLogger(__name__)
 
 Language = Literal["ru", "uk", "en"]
 
@@ -67,16 +70,32 @@ class AmiSettings(BaseModel):
     flush_interval_s: float = Field(default=0.5, gt=0)
     # Channel variables that carry the IVR topic; the lab captures use TOPIC, our dialplan HOTLINE_TOPIC.
     topic_variables: list[str] = Field(default_factory=lambda: ["HOTLINE_TOPIC", "TOPIC"])
-    # KPI thresholds: answered within this many seconds counts toward the service level.
-    service_level_s: float = Field(default=20.0, gt=0)
-    service_level_by_queue: dict[str, float] = Field(default_factory=dict)
-    short_abandon_s: float = Field(default=5.0, ge=0)
+    # Deprecated: the KPI thresholds moved to [reports]; still read (with a warning) from here.
+    service_level_s: float | None = Field(
+        default=None, gt=0, description="deprecated: reports.service_level_s"
+    )
+    service_level_by_queue: dict[str, float] | None = Field(
+        default=None, description="use reports.service_level_by_queue"
+    )
+    short_abandon_s: float | None = Field(
+        default=None, ge=0, description="deprecated: reports.short_abandon_s"
+    )
 
     @model_validator(mode="after")
     def _backoff_order(self) -> AmiSettings:
         if self.reconnect_max_s < self.reconnect_min_s:
             raise ValueError("reconnect_max_s must not be smaller than reconnect_min_s")
         return self
+
+
+class ReportsSettings(BaseModel):
+    # KPI thresholds: answered within this many seconds counts toward the service level.
+    service_level_s: float = Field(default=20.0, gt=0)
+    service_level_by_queue: dict[str, float] = Field(default_factory=dict)
+    short_abandon_s: float = Field(default=5.0, ge=0)
+
+
+KPI_THRESHOLDS = ("service_level_s", "service_level_by_queue", "short_abandon_s")
 
 
 class AgiSettings(BaseModel):
@@ -138,7 +157,6 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Europe/Moscow", description="local time zone for display and working hours"
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
@@ -146,6 +164,7 @@ class Settings(BaseSettings):
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     lookups: LookupLimits = Field(default_factory=LookupLimits)
     sms: SmsSettings = Field(default_factory=SmsSettings)
@@ -179,28 +198,54 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
-        if self.demo:
-            return self
-        if self.api.session_secret.get_secret_value() == DEFAULT_SECRET:
-            raise ValueError(
-                "HOTLINE_API__SESSION_SECRET (api.session_secret) still has its default value; "
-                "set a long random secret"
+    def _kpi_thresholds_from_old_names(self) -> Settings:
+        # [ami] held the KPI thresholds before [reports] existed; a value set there still counts unless
+        # [reports] sets it too.
+        for name in KPI_THRESHOLDS:
+            old = getattr(self.ami, name)
+            if old is None:
+                continue
+            log.warning(
+                "ami.%s is deprecated; set reports.%s instead",
+                name,
+                name,
+                extra={"setting": f"ami.{name}"},
             )
-        for index, pbx in enumerate(self.ami.pbxes):
-            if pbx.secret.get_secret_value() == DEFAULT_SECRET:
-                raise ValueError(
-                    f"HOTLINE_AMI__PBXES ({index}) ami.pbxes[{index}].secret for PBX {pbx.name!r} "
-                    "still has its default value; set the AMI secret from manager.conf"
-                )
-        if self.dialer.enabled and self.dialer.secret.get_secret_value() == DEFAULT_DIALER_SECRET:
-            raise ValueError(
-                "HOTLINE_DIALER__SECRET (dialer.secret) still has its default value; "
-                "set the secret of the dialer's AMI user from manager.conf"
-            )
+            if name not in self.reports.model_fields_set:
+                setattr(self.reports, name, old)
+            setattr(self.ami, name, None)
+        return self
+
+    @model_validator(mode="after")
+    def _unique_pbx_names(self) -> Settings:
         names = [pbx.name for pbx in self.ami.pbxes]
         if len(names) != len(set(names)):
             raise ValueError("ami.pbxes: PBX names must be unique")
+        return self
+
+    def require_secrets(self, *parts: Literal["api", "ami", "dialer"]) -> Settings:
+        """Refuse a secret still at its default, outside demo mode, for the parts this process runs:
+        "api" (the session secret), "ami" (every PBX's AMI secret) and "dialer" (the dialer's own AMI
+        user). Raises ConfigError."""
+        if self.demo:
+            return self
+        if "api" in parts and self.api.session_secret.get_secret_value() == DEFAULT_SECRET:
+            raise ConfigError(
+                "HOTLINE_API__SESSION_SECRET (api.session_secret) still has its default value; "
+                "set a long random secret"
+            )
+        if "ami" in parts:
+            for index, pbx in enumerate(self.ami.pbxes):
+                if pbx.secret.get_secret_value() == DEFAULT_SECRET:
+                    raise ConfigError(
+                        f"HOTLINE_AMI__PBXES ({index}) ami.pbxes[{index}].secret for PBX {pbx.name!r} "
+                        "still has its default value; set the AMI secret from manager.conf"
+                    )
+        if "dialer" in parts and self.dialer.secret.get_secret_value() == DEFAULT_DIALER_SECRET:
+            raise ConfigError(
+                "HOTLINE_DIALER__SECRET (dialer.secret) still has its default value; "
+                "set the secret of the dialer's AMI user (hotline-dialer) from manager.conf"
+            )
         return self
 
     @property
@@ -208,7 +253,7 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def service_level_for(self, queue: str) -> float:
-        return self.ami.service_level_by_queue.get(queue, self.ami.service_level_s)
+        return self.reports.service_level_by_queue.get(queue, self.reports.service_level_s)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

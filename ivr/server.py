@@ -22,9 +22,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.catalogue import Catalogue
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
-from ivr.catalogue import Catalogue
 from ivr.session import CallHandler, CallResult
 from ivr.store import IvrStore
 

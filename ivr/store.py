@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import lookup_limits, sms
+from hotline.citizen import find_request, latest_request_of
 from hotline.db import transaction
 from hotline.errors import HotlineError
 from hotline.live import LiveView
@@ -178,12 +179,7 @@ class IvrStore:
             if number is None:
                 if not caller_number:
                     return StatusNotFound()
-                request = session.scalar(
-                    select(CitizenRequest)
-                    .where(CitizenRequest.caller_number == caller_number)
-                    .order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
-                    .limit(1)
-                )
+                request = latest_request_of(session, caller_number)
             else:
                 # Hidden numbers share one bucket: guessing must not get easier by hiding the number.
                 who = caller_number or "anonymous"
@@ -211,7 +207,7 @@ class IvrStore:
         self, session: Session, caller_number: str | None, number: str
     ) -> CitizenRequest | None:
         # Only the caller who made the request hears or gets its answer (the number alone is not enough).
-        request = session.scalar(select(CitizenRequest).where(CitizenRequest.number == number))
+        request = find_request(session, number)
         if request is None or not request.answer_text or not same_phone(request.caller_number, caller_number):
             return None
         return request

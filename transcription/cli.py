@@ -77,9 +77,9 @@ def transcribe_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar"),
 ) -> None:
     """Transcribe recordings (files or folders); the same file twice is transcribed once."""
+    from hotline import jobs
     from hotline.db import make_engine, make_session_factory, transaction
     from hotline.models import Recording
-    from transcription import jobs
     from transcription.audio import sha256_of
     from transcription.pipeline import run_pending
 
@@ -149,8 +149,8 @@ def search_command(
     from datetime import UTC
 
     from hotline.db import make_engine, make_session_factory
-    from transcription.redact import redact
-    from transcription.search import search
+    from hotline.text.masking import redact
+    from hotline.text.search import search
 
     settings = cli_state(ctx).settings()
     factory = make_session_factory(make_engine(settings.database))

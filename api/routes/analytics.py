@@ -15,6 +15,10 @@ from api.routes.reports import window
 from api.wiring import wiring_of
 from hotline.db import transaction
 from hotline.models import Incident, Role, Speaker
+from hotline.text import topic_reports as reports
+from hotline.text.masking import redact
+from hotline.text.search import search
+from hotline.text.topic_reports import abuse_flags, topic_share_per_day
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["analytics"])
@@ -86,8 +90,6 @@ def acknowledge_incident(
 def _redactor_for(request: Request, user: Principal) -> Any:
     if user.role.value not in wiring_of(request).settings.transcription.redact_for_roles:
         return None
-    from transcription.redact import redact
-
     return redact
 
 
@@ -111,8 +113,6 @@ def search_transcripts(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     user: Annotated[Principal, require(*ANALYST_ROLES)],
 ) -> dict[str, Any]:
-    from transcription.search import search
-
     wiring = wiring_of(request)
     start, end = (None, None) if since is None and until is None else _bounds(request, since, until)
     redact = _redactor_for(request, user)
@@ -165,8 +165,6 @@ def topic_share(
     format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ALL_ROLES)],
 ) -> Any:
-    from transcription.reports import topic_share_per_day
-
     wiring = wiring_of(request)
     start, end = _bounds(request, since, until)
     with wiring.session_factory() as session:
@@ -191,8 +189,6 @@ def keyword_trends(
     format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ALL_ROLES)],
 ) -> Any:
-    from transcription import reports
-
     wiring = wiring_of(request)
     day = day or utcnow().astimezone(wiring.settings.zone).date()
     if not date(2000, 1, 1) <= day <= date(2200, 1, 1):
@@ -220,8 +216,6 @@ def abuse(
     format: Literal["json", "csv"] = "json",
     user: Annotated[Principal, require(*ANALYST_ROLES)],
 ) -> Any:
-    from transcription.reports import abuse_flags
-
     start, end = _bounds(request, since, until)
     with wiring_of(request).session_factory() as session:
         rows = abuse_flags(session, since=start, until=end)

@@ -12,16 +12,14 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api import citizen
 from api.auth import Principal, require, roles_note
 from api.routes.requests import NUMBER
 from api.wiring import wiring_of
-from hotline import digest, routing
+from hotline import citizen, digest, routing
 from hotline.callbacks import mask_number
 from hotline.db import transaction
 from hotline.errors import HotlineError, NotFoundError
-from hotline.models import CitizenRequest, Role
-from hotline.routing_models import Department
+from hotline.models import CitizenRequest, Department, Role
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["departments"])
@@ -67,7 +65,7 @@ def request_item(row: CitizenRequest, role: Role, today: Any) -> dict[str, Any]:
     item["caller_number"] = mask_number(row.caller_number, role)
     if role == Role.DEPARTMENT:
         item["caller_name"] = None
-    item["overdue"] = row.expected_at < today and row.status in routing.OPEN_STATUSES
+    item["overdue"] = citizen.is_overdue(row, today)
     return item
 
 

@@ -10,11 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api import citizen
 from api.auth import Principal, require, roles_note
 from api.routes.live import STREAM_MAX_S
 from api.wiring import wiring_of
-from hotline import desk
+from hotline import citizen, desk
 from hotline.callbacks import mask_number
 from hotline.db import transaction
 from hotline.live import read_views

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import citizen
 from api.auth import ALL_ROLES, Principal, authenticate, require, roles_note
 from api.i18n import catalogue, pick_language, translator
 from api.routes.live import LIVE_ROLES
 from api.routes.requests import NUMBER, WRITE_ROLES
 from api.wiring import wiring_of
+from hotline import citizen
 from hotline.models import CitizenRequest, RequestStatus, Role
 from hotline.timeutil import utcnow
 
@@ -140,7 +140,7 @@ def requests_page(
                 "caller": " ".join(filter(None, [row.caller_name, row.caller_number])),
                 "status": row.status.value,
                 "expected": row.expected_at.isoformat(),
-                "overdue": row.status in citizen.OPEN_STATUSES and row.expected_at < today,
+                "overdue": citizen.is_overdue(row, today),
                 "escalated": row.escalated_at is not None,
             }
             for row in rows

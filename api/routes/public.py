@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from api.wiring import wiring_of
 from hotline import lookup_limits
+from hotline.catalogue import Catalogue, load_catalogue
 from hotline.db import transaction
 from hotline.errors import HotlineError
 from hotline.timeutil import utcnow
@@ -43,9 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _catalogue(request: Request) -> Any:
-    from ivr.catalogue import load_catalogue
-
+def _catalogue(request: Request) -> Catalogue:
     return load_catalogue(wiring_of(request).settings.agi.catalogue_path)
 
 

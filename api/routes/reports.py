@@ -2,52 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.csvout import csv_response
 from api.wiring import wiring_of
 from hotline.models import Call, CallOutcome
+from hotline.reports import CALL_COLUMNS, CALL_TIMES, ReportWindowError, call_query, call_row, report_window
 from hotline.settings import Settings
-from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv"]
-MAX_SPAN = timedelta(days=400)
-
-CALL_COLUMNS = [
-    "id", "pbx", "linkedid", "started_at", "caller_number", "ivr_topic", "language", "queue",
-    "queue_entered_at", "answered_at", "outcome", "agent", "wait_s", "talk_s", "hangup_cause_text",
-    "ended_at", "has_recording",
-]  # fmt: skip
 
 
 def window(settings: Settings, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    """Default: today in local time. Naive inputs are local time; the span is bounded."""
-    zone = settings.zone
-    now = utcnow()
-    if until is None:
-        until = now
-    elif until.tzinfo is None:
-        until = until.replace(tzinfo=zone)
-    if since is None:
-        since = datetime.combine(until.astimezone(zone).date(), time(), tzinfo=zone)
-    elif since.tzinfo is None:
-        since = since.replace(tzinfo=zone)
+    """The shared report window (hotline.reports); its errors are the client's: 422."""
     try:
-        since, until = since.astimezone(UTC), until.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise HTTPException(422, "date out of range") from None
-    if since >= until:
-        raise HTTPException(422, "since must be before until")
-    if until - since > MAX_SPAN:
-        raise HTTPException(422, f"window longer than {MAX_SPAN.days} days")
-    return since, until
+        return report_window(settings, since, until)
+    except ReportWindowError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.get(
@@ -118,19 +96,16 @@ def calls(
 ) -> Any:
     wiring = wiring_of(request)
     start, end = window(wiring.settings, since, until)
-    query = select(Call).where(Call.started_at >= start, Call.started_at < end)
-    if pbx:
-        query = query.where(Call.pbx == pbx)
-    if queue:
-        query = query.where(Call.queue == queue)
-    if agent:
-        query = query.where(or_(Call.agent == agent, Call.agent_interface == agent))
-    if topic:
-        query = query.where(Call.ivr_topic == topic)
-    if outcome:
-        query = query.where(Call.outcome == outcome)
-    if caller_number:
-        query = query.where(Call.caller_number == caller_number)
+    query = call_query(
+        start,
+        end,
+        pbx=pbx,
+        queue=queue,
+        agent=agent,
+        topic=topic,
+        outcome=outcome,
+        caller_number=caller_number,
+    )
     with wiring.session_factory() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         if format == "csv":
@@ -140,15 +115,13 @@ def calls(
         )
         items = [_call_dict(row) for row in rows]
     if format == "csv":
-        return csv_response(items, f"calls-{start:%Y%m%d}-{end:%Y%m%d}.csv", CALL_COLUMNS)
+        return csv_response(items, f"calls-{start:%Y%m%d}-{end:%Y%m%d}.csv", list(CALL_COLUMNS))
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
 def _call_dict(call: Call) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for column in CALL_COLUMNS[:-1]:
-        value = getattr(call, column)
-        data[column] = value.isoformat() if isinstance(value, datetime) else value
-    data["outcome"] = call.outcome.value
-    data["has_recording"] = bool(call.recording_file)
-    return data
+    row = call_row(call)
+    for column in CALL_TIMES:
+        if row[column] is not None:
+            row[column] = row[column].isoformat()
+    return row

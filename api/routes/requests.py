@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from api import citizen
 from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.csvout import csv_response
 from api.wiring import wiring_of
+from hotline import citizen
 from hotline.db import transaction
 from hotline.models import Call, CitizenRequest, RequestStatus, Role
 from hotline.timeutil import utcnow
@@ -87,9 +87,7 @@ def list_requests(
         if caller_number:
             query = query.where(CitizenRequest.caller_number == caller_number)
         if view == "overdue":
-            query = query.where(
-                CitizenRequest.status.in_(citizen.OPEN_STATUSES), CitizenRequest.expected_at < _today(request)
-            )
+            query = query.where(citizen.overdue_clause(_today(request)))
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(
             query.order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import citizen
 from api.users import find_user
-from hotline import routing
+from hotline import citizen, routing
 from hotline.db import transaction
 from hotline.models import CallbackRequest, CallbackStatus, CitizenRequest
 from hotline.settings import Settings

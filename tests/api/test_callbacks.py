@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from hotline.cli import app as cli_app
 from hotline.models import AuditLog, Role
 from hotline.settings import Settings
+from hotline_app.cli import app as cli_app
 from ivr.store import CallInfo, IvrStore
 from tests.api.conftest import TestClient, Users
 

@@ -15,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from api import citizen
-from hotline import digest, routing
-from hotline.cli import app as cli_app
+from hotline import citizen, digest, routing
 from hotline.db import transaction
 from hotline.models import AuditLog, Role
 from hotline.settings import Settings
+from hotline_app.cli import app as cli_app
 from tests.api.conftest import TestClient, Users, api_settings
 
 DEPARTMENTS = {"water_utility": "dw", "power_grid": "dp"}  # department -> its worker's user name

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import citizen
-from hotline import request_numbers
+from hotline import citizen, request_numbers
 from hotline.db import transaction
 from hotline.models import Role
 from hotline.settings import Settings

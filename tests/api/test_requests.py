@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import citizen
-from hotline import request_numbers
+from hotline import citizen, request_numbers
 from hotline.db import transaction
 from hotline.models import Role
 from hotline.settings import Settings

@@ -9,11 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import citizen
+from hotline import citizen
 from hotline.db import transaction
 from hotline.loop_settings import LookupLimits
-from hotline.models import CitizenRequest
-from hotline.routing_models import SupervisorAlert
+from hotline.models import CitizenRequest, SupervisorAlert
 from hotline.settings import Settings
 from ivr.dialog import RateLimited, StatusFound, StatusNotFound
 from ivr.store import IvrStore

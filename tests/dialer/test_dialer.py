@@ -23,11 +23,10 @@ from dialer import policy
 from dialer.replay import OriginateReplay
 from dialer.service import DialerService
 from hotline import callbacks, db
+from hotline.catalogue import load_catalogue
 from hotline.live import LiveView
-from hotline.models import Call, CallbackRequest, CallbackStatus
-from hotline.routing_models import AttemptResult, CallbackAttempt
+from hotline.models import AttemptResult, Call, CallbackAttempt, CallbackRequest, CallbackStatus
 from hotline.settings import Settings
-from ivr.catalogue import load_catalogue
 from ivr.store import CallInfo, IvrStore
 from tests.conftest import demo_settings
 

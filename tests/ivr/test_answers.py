@@ -11,12 +11,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import citizen
-from hotline import db, routing
+from hotline import citizen, db, routing
+from hotline.catalogue import load_catalogue
 from hotline.db import transaction
 from hotline.models import AuditLog
 from hotline.settings import Settings
-from ivr.catalogue import load_catalogue
 from ivr.dialog import (
     AnswerDelivered,
     Collect,

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from hotline import db
-from hotline.cli import app
 from hotline.db import transaction
 from hotline.errors import TranscriptionError
+from hotline_app.cli import app
 
 from .conftest import KO, SPLIT_MIXED
 from .reference import add_call, load_reference_calls

@@ -1,31 +1,15 @@
-"""Tables of the loop the IVR opens (revision 0006): departments, dial-back attempts, alerts.
-
-Kept apart from hotline/models.py (which imports this module at its end, so the tables are on the
-one `Base.metadata`). Requests and callbacks themselves stay in models.py with their routing columns.
-"""
+"""Departments, dial-back attempts and supervisor alerts (revision 0006)."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.models import Base, _enum
+from hotline.domain import AttemptResult
+from hotline.models.base import Base, stored_enum
 from hotline.timeutil import utcnow
-
-
-class AttemptResult(enum.StrEnum):
-    DIALING = "dialing"  # Originate sent, no OriginateResponse yet
-    IN_QUEUE = "in_queue"  # the citizen answered (Reason 4) and waits for the operator
-    ANSWERED = "answered"  # an operator answered the citizen: the callback is done
-    NO_ANSWER = "no_answer"  # Reason 3
-    BUSY = "busy"  # Reason 5
-    CONGESTION = "congestion"  # Reason 8
-    FAILED = "failed"  # Reason 0 or another: the channel could not be placed
-    HUNG_UP = "hung_up"  # the citizen answered but left the queue before an operator did
-    LOST = "lost"  # no OriginateResponse within the ring time (connection lost)
 
 
 class Department(Base):
@@ -70,7 +54,7 @@ class CallbackAttempt(Base):
     # The originated channel's Uniqueid = the linkedid of its call record (None when it failed).
     linkedid: Mapped[str | None] = mapped_column(String(64))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
-    result: Mapped[AttemptResult] = mapped_column(_enum(AttemptResult), default=AttemptResult.DIALING)
+    result: Mapped[AttemptResult] = mapped_column(stored_enum(AttemptResult), default=AttemptResult.DIALING)
     reason_code: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

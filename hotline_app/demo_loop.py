@@ -19,8 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
-from hotline.models import CitizenRequest, Role
-from hotline.routing_models import Department
+from hotline.models import CitizenRequest, Department, Role
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -52,9 +51,8 @@ DIAL_SCRIPT = ["busy", "answer", "no_answer", "congestion", "answer", "failed"] 
 
 def seed(factory: sessionmaker[Session], settings: Settings) -> list[tuple[str, str, str]]:
     """Departments, users, requests and callbacks (once per demo folder); returns the new logins."""
-    from api import citizen
     from api.users import create_user, find_user, set_password
-    from hotline import digest, routing
+    from hotline import citizen, digest, routing
     from ivr.store import CallInfo, IvrStore
 
     logins = []
@@ -120,7 +118,7 @@ def seed(factory: sessionmaker[Session], settings: Settings) -> list[tuple[str, 
 
 
 def originate_capture() -> Path:
-    return Path(str(resources.files("hotline") / "demo_data"))
+    return Path(str(resources.files("hotline_app") / "demo_data"))
 
 
 async def run_dialer(settings: Settings, factory: sessionmaker[Session], stop: asyncio.Event) -> None:
