@@ -23,7 +23,7 @@ def run(ctx: typer.Context) -> None:
     from hotline.db import make_engine, make_session_factory
     from hotline.errors import ConfigError
 
-    settings = cli_state(ctx).settings()
+    settings = cli_state(ctx).settings().require_secrets("dialer")
     if not settings.dialer.enabled:
         raise ConfigError("the dialer is off: set dialer.enabled = true (and dialer.secret) first")
     service = DialerService(settings, make_session_factory(make_engine(settings.database)))

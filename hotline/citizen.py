@@ -159,16 +159,6 @@ def overdue_requests(session: Session, *, today: date) -> list[CitizenRequest]:
     )
 
 
-def escalate_overdue(session: Session, *, today: date, now: datetime | None = None) -> list[CitizenRequest]:
-    """Mark overdue requests not yet escalated; returns the ones handed to the head of department now."""
-    now = now or utcnow()
-    fresh = [row for row in overdue_requests(session, today=today) if row.escalated_at is None]
-    for row in fresh:
-        row.escalated_at = now
-    session.flush()
-    return fresh
-
-
 def as_open311(request: CitizenRequest) -> dict[str, Any]:
     """Open311 GeoReport v2 style fields, plus the status history."""
     last = request.history[-1] if request.history else None

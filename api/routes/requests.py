@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from api.auth import ALL_ROLES, Principal, require, roles_note
 from api.csvout import csv_response
 from api.wiring import wiring_of
-from hotline import citizen
+from hotline import citizen, digest
 from hotline.db import transaction
 from hotline.models import Call, CitizenRequest, RequestStatus, Role
 from hotline.timeutil import utcnow
@@ -120,12 +120,13 @@ def overdue(
 
 @router.post(
     "/api/requests/overdue/escalate",
-    summary="Mark overdue requests as escalated to the head of department; returns the newly escalated. "
-    + roles_note(*WRITE_ROLES),
+    summary="Escalate overdue requests to their department heads (history, audit, e-mail when "
+    "routing.mail is set); returns the newly escalated. " + roles_note(*WRITE_ROLES),
 )
 def escalate(*, request: Request, user: Annotated[Principal, require(*WRITE_ROLES)]) -> dict[str, Any]:
-    with transaction(wiring_of(request).session_factory) as session:
-        rows = citizen.escalate_overdue(session, today=_today(request))
+    wiring = wiring_of(request)
+    with transaction(wiring.session_factory) as session:
+        rows = digest.escalate_overdue(session, wiring.settings.routing.mail, today=_today(request))
         return {"escalated": [row.number for row in rows]}
 
 
