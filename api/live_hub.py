@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -43,6 +43,29 @@ def today_kpis_per_queue(session: Session, settings: Settings) -> list[dict[str,
     since = local.replace(hour=0, minute=0, second=0, microsecond=0)
     rows = compute_kpis(session, group_by="queue", since=since, until=now, settings=settings)
     return [row.as_dict() for row in rows]
+
+
+def sse_stream(
+    hub: LiveHub, first: bytes, *, max_s: float, pick: Callable[[bytes], bytes | None] = lambda m: m
+) -> AsyncIterator[bytes]:
+    """A viewer's stream: `first`, then the hub's messages as `pick` turns them (None drops one),
+    until `max_s` has passed (the browser reconnects at once and its session is checked again)."""
+
+    queue = hub.subscribe()  # before `first` is sent, so no change between them is lost
+
+    async def events() -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + max_s
+        try:
+            yield first
+            while loop.time() < ends_at:
+                message = pick(await queue.get())
+                if message is not None:
+                    yield message
+        finally:
+            hub.unsubscribe(queue)
+
+    return events()
 
 
 def sse(event: str, data: Any) -> bytes:

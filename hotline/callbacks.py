@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import HotlineError, NotFoundError
-from hotline.models import AuditLog, CallbackAttempt, CallbackRequest, CallbackStatus, Role
-from hotline.routing import Actor
+from hotline.models import CallbackAttempt, CallbackRequest, CallbackStatus, Role
+from hotline.routing import Actor, audit
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -79,17 +79,7 @@ def get_callback(session: Session, callback_id: int) -> CallbackRequest:
 
 
 def _audit(session: Session, row: CallbackRequest, actor: Actor, action: str, **details: Any) -> None:
-    session.add(
-        AuditLog(
-            user_id=actor.user_id,
-            username=actor.username,
-            action=action,
-            object_type="callback",
-            object_id=str(row.id),
-            client_addr=actor.client_addr,
-            details=details,
-        )
-    )
+    audit(session, actor, action=action, object_type="callback", object_id=str(row.id), **details)
 
 
 def claim(session: Session, row: CallbackRequest, actor: Actor) -> None:

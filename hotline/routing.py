@@ -184,6 +184,23 @@ def _open(department_id: int) -> Any:
     )
 
 
+def audit(
+    session: Session, actor: Actor, *, action: str, object_type: str, object_id: str, **details: Any
+) -> None:
+    """One audit row for a change made by `actor` (requests here, callbacks in hotline/callbacks.py)."""
+    session.add(
+        AuditLog(
+            user_id=actor.user_id,
+            username=actor.username,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            client_addr=actor.client_addr,
+            details=details,
+        )
+    )
+
+
 # ---------------------------------------------------------------------------- working a request
 def _record(
     session: Session,
@@ -203,17 +220,8 @@ def _record(
     request.status = new_status
     if new_status in (RequestStatus.CLOSED, RequestStatus.REJECTED):
         request.closed_at = now
-    session.add(
-        AuditLog(
-            at=now,
-            user_id=actor.user_id,
-            username=actor.username,
-            action=action,
-            object_type="request",
-            object_id=request.number,
-            client_addr=actor.client_addr,
-            details={"note": note, **details},
-        )
+    audit(
+        session, actor, action=action, object_type="request", object_id=request.number, note=note, **details
     )
     session.flush()
 

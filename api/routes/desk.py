@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from api import audit
 from api.auth import Principal, require, roles_note
+from api.live_hub import sse_stream
 from api.routes.live import STREAM_MAX_S
 from api.wiring import wiring_of
 from hotline import citizen, desk
 from hotline.callbacks import mask_number
 from hotline.db import transaction
 from hotline.live import read_views
-from hotline.models import AuditLog, Role, User
+from hotline.models import Role, User
 
 router = APIRouter(tags=["desk"])
 DESK_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
@@ -82,6 +82,16 @@ def current(
         }
 
 
+CHANGE = b"event: change\ndata: {}\n\n"
+
+
+def _moved(message: bytes) -> bytes | None:
+    # Views of other operators' calls are not this operator's business: only say "moved".
+    if message.startswith(b"event: view"):
+        return CHANGE
+    return message if message.startswith(b"event: ping") else None
+
+
 @router.get(
     "/api/desk/stream",
     summary="Server-Sent Events: `change` whenever the live view moves (the desk then reloads /api/desk); "
@@ -91,26 +101,9 @@ def current(
 async def desk_stream(
     *, request: Request, user: Annotated[Principal, require(*DESK_ROLES)]
 ) -> StreamingResponse:
-    hub = wiring_of(request).hub
-    queue = hub.subscribe()
-    loop = asyncio.get_running_loop()
-
-    async def events() -> AsyncIterator[bytes]:
-        ends_at = loop.time() + STREAM_MAX_S
-        try:
-            yield b"retry: 1000\n\nevent: change\ndata: {}\n\n"
-            while loop.time() < ends_at:
-                message = await queue.get()
-                # Views of other operators' calls are not this operator's business: only say "moved".
-                if message.startswith(b"event: view"):
-                    yield b"event: change\ndata: {}\n\n"
-                elif message.startswith(b"event: ping"):
-                    yield message
-        finally:
-            hub.unsubscribe(queue)
-
+    events = sse_stream(wiring_of(request).hub, b"retry: 1000\n\n" + CHANGE, max_s=STREAM_MAX_S, pick=_moved)
     headers: dict[str, Any] = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
 @router.post(
@@ -151,16 +144,15 @@ def register_from_call(
             call_id=record.id if record else None,
             created_by=user.username,
         )
-        session.add(
-            AuditLog(
-                user_id=user.user_id,
-                username=user.username,
-                action="request.register",
-                object_type="request",
-                object_id=row.number,
-                client_addr=request.client.host if request.client else None,
-                details={"pbx": body.pbx, "linkedid": body.linkedid},
-            )
+        audit.record(
+            session,
+            request,
+            user,
+            action="request.register",
+            object_type="request",
+            object_id=row.number,
+            pbx=body.pbx,
+            linkedid=body.linkedid,
         )
         return {
             "number": row.number,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -12,7 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from api.auth import Principal, require, roles_note
 from api.history import waiting_series
-from api.live_hub import sse
+from api.live_hub import sse, sse_stream
 from api.wiring import wiring_of
 from hotline.models import QueueEntry, Role
 from hotline.timeutil import utcnow
@@ -44,20 +42,9 @@ async def live_stream(
     *, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]
 ) -> StreamingResponse:
     hub = wiring_of(request).hub
-    queue = hub.subscribe()
-    loop = asyncio.get_running_loop()
-
-    async def events() -> AsyncIterator[bytes]:
-        ends_at = loop.time() + STREAM_MAX_S
-        try:
-            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot())
-            while loop.time() < ends_at:
-                yield await queue.get()
-        finally:
-            hub.unsubscribe(queue)
-
+    events = sse_stream(hub, b"retry: 1000\n\n" + sse("snapshot", hub.snapshot()), max_s=STREAM_MAX_S)
     headers: dict[str, Any] = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
 @router.get(
