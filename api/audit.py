@@ -8,7 +8,12 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from hotline.models import AuditLog
+from hotline import audit as core_audit
+from hotline.audit import Actor
+
+
+def actor_of(request: Request, user: Principal) -> Actor:
+    return Actor(user.username, user.user_id, request.client.host if request.client else None)
 
 
 def record(
@@ -21,14 +26,11 @@ def record(
     object_id: str | int,
     **details: Any,
 ) -> None:
-    session.add(
-        AuditLog(
-            user_id=user.user_id,
-            username=user.username,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            client_addr=request.client.host if request.client else None,
-            details=details,
-        )
+    core_audit.record(
+        session,
+        actor_of(request, user),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        **details,
     )

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit import Actor
+from hotline.audit import record as audit
 from hotline.errors import HotlineError, NotFoundError
 from hotline.models import CallbackAttempt, CallbackRequest, CallbackStatus, Role
-from hotline.routing import Actor, audit
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 

@@ -9,7 +9,6 @@ and close it. Every change is one status-history row (what the caller hears abou
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,11 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import citizen  # citizen imports this module too: use it at call time only
+from hotline.audit import Actor
+from hotline.audit import record as audit
 from hotline.catalogue import Catalogue, load_catalogue
 from hotline.domain import OPEN_STATUSES
 from hotline.errors import HotlineError, NotFoundError
 from hotline.models import (
-    AuditLog,
     CitizenRequest,
     Department,
     DepartmentMember,
@@ -37,15 +37,6 @@ log = logging.getLogger(__name__)
 
 class RoutingError(HotlineError):
     """A routing step cannot be done as asked (wrong department, wrong state)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who changes a request: kept in the history and the audit log."""
-
-    username: str
-    user_id: int | None = None
-    client_addr: str | None = None
 
 
 def _catalogue(settings: Settings) -> Catalogue | None:
@@ -181,23 +172,6 @@ def list_departments(session: Session) -> list[Department]:
 def _open(department_id: int) -> Any:
     return select(CitizenRequest).where(
         CitizenRequest.department_id == department_id, CitizenRequest.status.in_(OPEN_STATUSES)
-    )
-
-
-def audit(
-    session: Session, actor: Actor, *, action: str, object_type: str, object_id: str, **details: Any
-) -> None:
-    """One audit row for a change made by `actor` (requests here, callbacks in hotline/callbacks.py)."""
-    session.add(
-        AuditLog(
-            user_id=actor.user_id,
-            username=actor.username,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            client_addr=actor.client_addr,
-            details=details,
-        )
     )
 
 

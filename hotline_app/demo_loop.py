@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
+from hotline.audit import Actor
 from hotline.models import CitizenRequest, Department, Role
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -96,7 +97,7 @@ def seed(factory: sessionmaker[Session], settings: Settings) -> list[tuple[str, 
             )
             for number, name, topic, summary, age in REQUESTS
         ]
-        worker = routing.Actor("department", find_user(session, "department").id)  # type: ignore[union-attr]
+        worker = Actor("department", find_user(session, "department").id)  # type: ignore[union-attr]
         water = routing.find_department(session, "water_utility")
         routing.take(session, registered[0], actor=worker, department=water)
         routing.answer(

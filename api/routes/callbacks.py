@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from api.audit import actor_of
 from api.auth import Principal, require, roles_note
-from api.routes.departments import actor_of
 from api.wiring import wiring_of
 from hotline import callbacks
 from hotline.db import transaction

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from api.audit import actor_of
 from api.auth import Principal, require, roles_note
 from api.routes.requests import NUMBER
 from api.wiring import wiring_of
@@ -40,10 +41,6 @@ class CloseBody(BaseModel):
 class ReassignBody(BaseModel):
     department: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=2_000)
-
-
-def actor_of(request: Request, user: Principal) -> routing.Actor:
-    return routing.Actor(user.username, user.user_id, request.client.host if request.client else None)
 
 
 def own_department(session: Session, user: Principal) -> Department | None:

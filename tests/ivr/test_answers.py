@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import citizen, db, routing
+from hotline.audit import Actor
 from hotline.catalogue import load_catalogue
 from hotline.db import transaction
 from hotline.models import AuditLog
@@ -42,7 +43,7 @@ def world(sqlite_engine: Engine, tmp_path: Path) -> tuple[sessionmaker[Session],
         request = citizen.register_request(
             session, settings, summary="Нет горячей воды в доме", caller_number=CALLER, topic="water"
         )
-        routing.answer(session, request, text=ANSWER, actor=routing.Actor("dw"), department=department)
+        routing.answer(session, request, text=ANSWER, actor=Actor("dw"), department=department)
         number = request.number
     return factory, settings, number
 
