@@ -73,6 +73,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
     from api.routes import (
+        alerts,
         analytics,
         audit,
         callbacks,
@@ -97,6 +98,7 @@ def create_app(
         departments,
         requests,
         callbacks,
+        alerts,
         recordings,
         audit,
         reports,

@@ -92,6 +92,8 @@ class LiveHub:
         self.kpis: list[dict[str, Any]] | None = None
         # Callbacks waiting per queue (pending or being dialed), refreshed with the KPIs.
         self.callbacks: dict[str, int] = {}
+        # Supervisor alerts not acknowledged yet (e.g. the status-lookup limit tripped).
+        self.alerts: list[dict[str, Any]] = []
         self.kpi_error: str | None = None
         self._kpis_at: datetime | None = None
         self.last_poll_ok: datetime | None = None
@@ -137,6 +139,7 @@ class LiveHub:
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
             "callbacks": self.callbacks,
+            "alerts": self.alerts,
         }
 
     def snapshot_json(self) -> bytes:
@@ -217,16 +220,24 @@ class LiveHub:
 
     async def _refresh_callbacks(self) -> None:
         from hotline.callbacks import waiting_per_queue
+        from hotline.lookup_limits import open_alerts
 
         try:
             counts = await asyncio.to_thread(self._with_session, waiting_per_queue)
+            alerts = await asyncio.to_thread(
+                self._with_session, lambda session, _settings: open_alerts(session)
+            )
         except Exception:
-            log.exception("waiting callbacks count failed")
+            log.exception("waiting callbacks or alerts could not be read")
             return
         if counts != self.callbacks:
             self.callbacks = counts
             self._snapshot_json = None
             self._broadcast(sse("callbacks", counts))
+        if alerts != self.alerts:
+            self.alerts = alerts
+            self._snapshot_json = None
+            self._broadcast(sse("alerts", alerts))
 
     def _with_session(self, source: Callable[[Session, Settings], _T]) -> _T:
         with self._factory() as session:

@@ -93,3 +93,25 @@ def same_phone(a: str | None, b: str | None) -> bool:
     digits_a = "".join(ch for ch in a or "" if ch.isdigit())[-10:]
     digits_b = "".join(ch for ch in b or "" if ch.isdigit())[-10:]
     return len(digits_a) >= 5 and digits_a == digits_b
+
+
+def open_alerts(session: Session, limit: int = 20) -> list[dict[str, str | int]]:
+    """Alerts no supervisor has acknowledged yet, newest first (the wallboard shows them)."""
+    rows = session.scalars(
+        select(SupervisorAlert)
+        .where(SupervisorAlert.acknowledged_at.is_(None))
+        .order_by(SupervisorAlert.at.desc(), SupervisorAlert.id.desc())
+        .limit(limit)
+    )
+    return [
+        {"id": row.id, "kind": row.kind, "message": row.message, "at": row.at.isoformat()} for row in rows
+    ]
+
+
+def acknowledge(session: Session, alert_id: int, *, by: str, now: datetime) -> bool:
+    row = session.get(SupervisorAlert, alert_id)
+    if row is None or row.acknowledged_at is not None:
+        return False
+    row.acknowledged_at = now
+    row.acknowledged_by = by
+    return True

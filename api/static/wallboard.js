@@ -1,6 +1,6 @@
 // Wallboard: Server-Sent Events keep the views; waits tick locally every second.
 "use strict";
-const state = { views: {}, kpis: [], callbacks: {}, lastEvent: Date.now() };
+const state = { views: {}, kpis: [], callbacks: {}, alerts: [], lastEvent: Date.now() };
 const history = { labels: [], waiting: [], sl: [] };
 let chart = null;
 
@@ -14,6 +14,11 @@ function render() {
   const agentsBody = document.getElementById("agents");
   const banner = document.getElementById("banner");
   queuesBox.replaceChildren(); waitingBody.replaceChildren(); agentsBody.replaceChildren();
+  const alertsBox = document.getElementById("alerts");
+  alertsBox.hidden = !state.alerts.length;
+  alertsBox.replaceChildren(...state.alerts.map((alert) => el("p", { class: "alert", "data-id": String(alert.id) },
+    new Date(alert.at).toLocaleTimeString() + " " + alert.message + " ",
+    el("button", { type: "button", onclick: async () => { await api("/api/alerts/" + alert.id + "/ack", { method: "POST" }); } }, "OK"))));
   const down = Object.values(state.views).filter((view) => !view.connected).map((view) => view.pbx);
   const stale = Date.now() - state.lastEvent > 45000;
   banner.hidden = !(down.length || stale);
@@ -123,8 +128,10 @@ function connect() {
   source.addEventListener("snapshot", (event) => {
     const data = JSON.parse(event.data);
     state.views = {}; for (const view of data.views) state.views[view.pbx] = view;
-    state.kpis = data.kpis || []; state.callbacks = data.callbacks || {}; state.lastEvent = Date.now(); render(); sample();
+    state.kpis = data.kpis || []; state.callbacks = data.callbacks || {}; state.alerts = data.alerts || [];
+    state.lastEvent = Date.now(); render(); sample();
   });
+  source.addEventListener("alerts", (event) => { state.alerts = JSON.parse(event.data); render(); });
   source.addEventListener("callbacks", (event) => { state.callbacks = JSON.parse(event.data); state.lastEvent = Date.now(); render(); });
   source.addEventListener("view", (event) => {
     const view = JSON.parse(event.data); state.views[view.pbx] = view; state.lastEvent = Date.now(); render(); sample();

@@ -16,7 +16,7 @@ from tests.api.conftest import TestClient, Users, login
 PUBLIC = {"/health", "/login", "/api/login", "/public", "/public/status"}
 SAMPLE = {
     "number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1",
-    "name": "water_utility", "callback_id": "1",
+    "name": "water_utility", "callback_id": "1", "alert_id": "1",
 }  # fmt: skip
 # Routes whose right-role answer is a stream that never ends; their 401/403 are still checked.
 STREAMS = {"/api/live/stream", "/api/desk/stream"}

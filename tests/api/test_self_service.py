@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline import citizen
 from hotline.db import transaction
 from hotline.loop_settings import LookupLimits
-from hotline.models import CitizenRequest, SupervisorAlert
+from hotline.models import CitizenRequest, Role, SupervisorAlert
 from hotline.settings import Settings
 from ivr.dialog import RateLimited, StatusFound, StatusNotFound
 from ivr.store import IvrStore
-from tests.api.conftest import TestClient, api_settings
+from tests.api.conftest import TestClient, Users, api_settings
 
 LIMITS = LookupLimits(window_s=3600, per_caller=3, all_callers=10)
 
@@ -106,3 +106,24 @@ def test_status_needs_number_and_phone_and_shows_no_personal_data(
     limited = client.post("/public/status", data={"number": row.number, "phone": "+79163330000"})
     assert limited.status_code == 429  # the same per-caller limit as the phone (5 misses by default)
     assert api_settings(settings.database.url, tmp_path).lookups.per_caller == 5
+
+
+def test_the_supervisor_sees_the_alert_on_the_wallboard_and_acknowledges_it(
+    users: Users, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    from api.app import create_app
+    from api.live_hub import LiveHub
+
+    store = IvrStore(factory, lookups_per_hour=100, zone=settings.zone, limits=LIMITS)
+    now = datetime.now(UTC)
+    for caller in range(11):
+        store.lookup_status(f"+7999000{caller:04d}", "123456789", now + timedelta(seconds=caller))
+    app = create_app(settings, factory, hub=LiveHub(factory, settings, interval_s=0.05))
+    with TestClient(app) as client:
+        snapshot = client.get("/api/live", headers=users.bearer(Role.SUPERVISOR)).json()
+        assert [alert["kind"] for alert in snapshot["alerts"]] == ["status_lookup_limit"]
+        alerts = client.get("/api/alerts", headers=users.bearer(Role.SUPERVISOR)).json()
+        acked = client.post(f"/api/alerts/{alerts[0]['id']}/ack", headers=users.bearer(Role.SUPERVISOR))
+        assert acked.json()["acknowledged_by"] == "supervisor"
+        assert client.get("/api/alerts", headers=users.bearer(Role.SUPERVISOR)).json() == []
+        assert client.get("/api/alerts", headers=users.bearer(Role.OPERATOR)).status_code == 403
