@@ -12,15 +12,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialer import policy
 from dialer.ami import DialerAmi, Message
 from dialer.store import DialerStore, Due
-from hotline.catalogue import load_catalogue
+from hotline.catalogue import Catalogue, load_catalogue
 from hotline.domain import AttemptResult
 from hotline.errors import AmiError, HotlineError
 from hotline.settings import Settings
@@ -38,7 +37,7 @@ class DialerService:
         factory: sessionmaker[Session],
         *,
         clock: Callable[[], datetime] = utcnow,
-        catalogue: Any | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         dialer = settings.dialer
         pbx = next((p for p in settings.ami.pbxes if dialer.pbx in (None, p.name)), None)
@@ -53,13 +52,17 @@ class DialerService:
             dialer.secret.get_secret_value(),
         )
         self.store = DialerStore(
-            factory, pbx=pbx.name, max_attempts=dialer.max_attempts, backoff_s=dialer.backoff_s
+            factory,
+            pbx=pbx.name,
+            max_attempts=dialer.max_attempts,
+            backoff_s=dialer.backoff_s,
+            response_within=timedelta(seconds=dialer.ring_timeout_s + RESPONSE_MARGIN_S),
         )
         self.clock = clock
         self._catalogue = catalogue
         self._pending: set[asyncio.Task[None]] = set()
 
-    def catalogue(self) -> Any:
+    def catalogue(self) -> Catalogue:
         if self._catalogue is None:
             return load_catalogue(self.settings.agi.catalogue_path)
         return self._catalogue
@@ -72,7 +75,12 @@ class DialerService:
                 await self.ami.connect()
                 delay = 1.0
                 while not stop.is_set() and not self.ami.closed.is_set():
-                    await self.tick()
+                    try:
+                        await self.tick()
+                    except AmiError:
+                        raise
+                    except Exception:  # a database hiccup: the next tick tries again
+                        log.exception("dialer: tick failed")
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.settings.dialer.poll_s)
             except AmiError as exc:
@@ -81,6 +89,9 @@ class DialerService:
                     await asyncio.wait_for(stop.wait(), delay)
                 delay = min(delay * 2, 60.0)
             finally:
+                if stop.is_set():  # unanswered attempts are settled as lost by the next start
+                    for task in self._pending:
+                        task.cancel()
                 await self.drain()
                 await self.ami.close()
 
@@ -109,20 +120,19 @@ class DialerService:
                 sent += 1
         return sent
 
-    def _queue_for(self, catalogue: Any, topic: str | None) -> str | None:
+    def _queue_for(self, catalogue: Catalogue, topic: str | None) -> str | None:
         try:
             entry = catalogue.topic(topic or catalogue.options.operator_topic)
         except KeyError:
             entry = catalogue.operator
-        queue: str | None = entry.queue or catalogue.operator.queue
-        return queue
+        return entry.queue or catalogue.operator.queue
 
-    def _open(self, catalogue: Any, topic: str | None, now: datetime) -> bool:
+    def _open(self, catalogue: Catalogue, topic: str | None, now: datetime) -> bool:
         try:
             entry = catalogue.topic(topic or catalogue.options.operator_topic)
         except KeyError:
             return True
-        return bool(catalogue.is_open(entry, now))
+        return catalogue.is_open(entry, now)
 
     def originate_fields(self, item: Due, queue: str) -> list[tuple[str, str]]:
         dialer = self.settings.dialer

@@ -46,12 +46,20 @@ class Placed:
 
 class DialerStore:
     def __init__(
-        self, factory: sessionmaker[Session], *, pbx: str, max_attempts: int, backoff_s: list[float]
+        self,
+        factory: sessionmaker[Session],
+        *,
+        pbx: str,
+        max_attempts: int,
+        backoff_s: list[float],
+        response_within: timedelta = timedelta(seconds=45),
     ):
         self.factory = factory
         self.pbx = pbx
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
+        # An attempt still `dialing` after this had its OriginateResponse lost (dialer stopped, link down).
+        self.response_within = response_within
 
     def live_view(self, now: datetime) -> LiveView | None:
         with self.factory() as session:
@@ -134,6 +142,18 @@ class DialerStore:
         """Citizens who answered: done once an operator answered their call, retried if they left first."""
         changed = 0
         with transaction(self.factory) as session:
+            lost = session.scalars(
+                select(CallbackAttempt).where(
+                    CallbackAttempt.pbx == self.pbx,
+                    CallbackAttempt.result == AttemptResult.DIALING,
+                    CallbackAttempt.started_at < now - self.response_within,
+                )
+            ).all()
+            for attempt in lost:
+                attempt.result = AttemptResult.LOST
+                attempt.ended_at = now
+                self._after_failure(session, attempt, now)
+                changed += 1
             attempts = session.scalars(
                 select(CallbackAttempt).where(
                     CallbackAttempt.pbx == self.pbx, CallbackAttempt.result == AttemptResult.IN_QUEUE

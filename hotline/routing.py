@@ -9,6 +9,7 @@ and close it. Every change is one status-history row (what the caller hears abou
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +34,8 @@ from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+# A department's short name is in URLs and in the catalogue (`topics[].department`).
+DEPARTMENT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class RoutingError(HotlineError):
@@ -112,8 +115,8 @@ def _user(session: Session, username: str) -> User:
 def add_department(
     session: Session, *, name: str, head: str | None = None, title: str = "", email: str | None = None
 ) -> Department:
-    if not name or len(name) > 64:
-        raise RoutingError("a department name has 1 to 64 characters")
+    if not DEPARTMENT_NAME.match(name):
+        raise RoutingError(f"invalid department name {name!r}: letters, digits and _ . - only, up to 64")
     if session.scalar(select(Department.id).where(Department.name == name)) is not None:
         raise RoutingError(f"department {name!r} already exists")
     department = Department(name=name, title=title or name, email=email)

@@ -27,7 +27,7 @@ router = APIRouter(tags=["departments"])
 WORK_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN)
 VIEW_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR)
 MANAGE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+NAME = routing.DEPARTMENT_NAME.pattern
 
 
 class AnswerBody(BaseModel):

@@ -192,3 +192,31 @@ def test_nobody_is_called_without_a_free_operator_or_outside_the_topics_hours() 
     assert catalogue.is_open(subsidies, datetime(2026, 12, 3, 7, 0, tzinfo=UTC))  # 10:00 Moscow, Thursday
     assert policy.result_of("Success", 4) is AttemptResult.IN_QUEUE
     assert policy.result_of("Failure", 7) is AttemptResult.FAILED
+
+
+def test_an_attempt_whose_response_never_came_is_settled_as_lost_and_retried(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    """The dialer stopped (or the link dropped) between Originate and OriginateResponse."""
+    from datetime import timedelta
+
+    from dialer.store import DialerStore
+
+    callback_id = _ask_callback(factory, settings, CITIZEN, "operator")
+    store = DialerStore(
+        factory, pbx="lab", max_attempts=3, backoff_s=[60.0], response_within=timedelta(seconds=45)
+    )
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    due = store.due(started)[0]
+    placed = store.start_attempt(due, action_id="x-1", channel="Local/x@y/n", queue="other", now=started)
+    assert placed is not None
+    assert store.due(datetime.now(UTC)) == []  # dialing: not due again
+    now = datetime.now(UTC)
+    assert store.resolve_in_queue(now) == 1
+    (attempt,) = _attempts(factory, callback_id)
+    assert attempt.result is AttemptResult.LOST
+    with factory() as session:
+        callback = session.get(CallbackRequest, callback_id)
+        assert callback is not None
+        assert callback.status is CallbackStatus.PENDING
+        assert callback.next_attempt_at == now + timedelta(seconds=60)
