@@ -24,7 +24,9 @@ def uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         port=settings.api.port,
         log_config=None,  # hotline.logs configures logging once per process
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For names the client only when the peer is one of these proxies (none by default).
+        proxy_headers=bool(settings.api.trusted_proxies),
+        forwarded_allow_ips=settings.api.trusted_proxies or None,
         lifespan="on",
         # Push streams never end on their own; viewers reconnect (SSE retry) to whichever process is up.
         timeout_graceful_shutdown=3,

@@ -17,37 +17,24 @@ from sqlalchemy.orm import Session
 from hotline.audit import Actor
 from hotline.audit import record as audit
 from hotline.errors import HotlineError, NotFoundError
-from hotline.models import CallbackAttempt, CallbackRequest, CallbackStatus, Role
+from hotline.models import CallbackAttempt, CallbackRequest, CallbackStatus
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 WAITING = (CallbackStatus.PENDING, CallbackStatus.DIALING)
 OPEN = (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CLAIMED)
-# Who sees a caller's number in full: the operators who call back, and admins. Everyone else (the
-# supervisors' wallboard, analysts, departments) sees it masked, as transcripts are for supervisors.
-CLEAR_NUMBER_ROLES = frozenset({Role.OPERATOR, Role.ADMIN})
 
 
 class CallbackError(HotlineError):
     """A callback cannot change as asked (already done, given up...)."""
 
 
-def mask_number(number: str | None, role: Role | None) -> str | None:
-    """The number as `role` may see it: in full, or the country code and last two digits."""
-    if number is None or (role is not None and role in CLEAR_NUMBER_ROLES):
-        return number
-    digits = [ch for ch in number if ch.isdigit()]
-    if len(digits) <= 4:
-        return "*" * len(number)
-    head = "+" + digits[0] if number.startswith("+") else digits[0]
-    return head + "*" * (len(digits) - 3) + "".join(digits[-2:])
-
-
-def as_dict(row: CallbackRequest, role: Role | None) -> dict[str, Any]:
+def as_dict(row: CallbackRequest) -> dict[str, Any]:
+    """The callback as the API and the CLI show it (the API masks it for the caller's role)."""
     return {
         "id": row.id,
-        "caller_number": mask_number(row.caller_number, role),
-        "caller_name": row.caller_name if role in CLEAR_NUMBER_ROLES else None,
+        "caller_number": row.caller_number,
+        "caller_name": row.caller_name,
         "topic": row.topic,
         "language": row.language,
         "status": row.status.value,

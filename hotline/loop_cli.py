@@ -112,13 +112,13 @@ def callbacks_list(
     status: str | None = typer.Option(None, "--status", help="pending, claimed, dialing, done, failed"),
     limit: int = typer.Option(200, "--limit", min=1, max=10_000),
 ) -> None:
-    """Callbacks, newest first (numbers in full: the CLI runs as the operator who calls back)."""
+    """Callbacks, newest first (numbers in full: the CLI is for the people who run the PBX)."""
     from hotline.callbacks import as_dict, list_callbacks
-    from hotline.models import CallbackStatus, Role
+    from hotline.models import CallbackStatus
 
     wanted = CallbackStatus(status) if status else None
     with _factory(cli_state(ctx).settings())() as session:
-        items = [as_dict(row, Role.OPERATOR) for row in list_callbacks(session, status=wanted, limit=limit)]
+        items = [as_dict(row) for row in list_callbacks(session, status=wanted, limit=limit)]
     if format == "json":
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return

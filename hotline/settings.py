@@ -104,6 +104,10 @@ class AgiSettings(BaseModel):
     allowed_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_sessions: int = Field(default=300, ge=1)
     call_timeout_s: float = Field(default=600.0, gt=0)
+    # A connection must send its whole environment block this soon, in at most this many lines; only
+    # then does it take a call slot, so idle connections cannot crowd out real calls.
+    handshake_timeout_s: float = Field(default=3.0, gt=0)
+    max_env_lines: int = Field(default=256, ge=8)
     catalogue_path: Path | None = Field(
         default=None, description="YAML catalogue; None = the shipped default"
     )
@@ -125,7 +129,7 @@ class TranscriptionSettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1)
     # A running job not finished after this long is taken to belong to a dead worker and is retried.
     stale_after_s: float = Field(default=3600.0, gt=0)
-    redact_for_roles: list[str] = Field(default_factory=lambda: ["supervisor"])
+    redact_for_roles: list[str] = Field(default_factory=lambda: ["supervisor", "department"])
 
 
 class ApiSettings(BaseModel):
@@ -133,7 +137,16 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8000, ge=0, le=65535)
     session_secret: SecretStr = SecretStr(DEFAULT_SECRET)
     cookie_secure: bool = True
+    # Failed logins one address may make for one user name before each further try waits (doubling).
     login_attempts_per_minute: int = Field(default=5, ge=1)
+    login_backoff_max_s: float = Field(default=900.0, gt=0)
+    # Failed logins one address may make over all user names per minute (password spraying).
+    login_failures_per_address_per_minute: int = Field(default=30, ge=1)
+    # Proxies whose X-Forwarded-For names the client; none by default (the peer address is the client).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Request bodies: from a signed-in caller, and before sign-in (login forms only). Larger: 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_anonymous_body_bytes: int = Field(default=16 * 1024, ge=1024)
     request_answer_days: int = Field(default=45, ge=1)
     request_answer_days_by_topic: dict[str, int] = Field(default_factory=dict)
     redis_url: str | None = Field(default=None, description="live push fan-out across API workers")

@@ -28,11 +28,22 @@ def register(app: typer.Typer) -> None:
 
 
 def _recordings(paths: list[Path]) -> list[tuple[Path, Path | None, Path | None]]:
-    """(main path, rx, tx) for every recording under PATHS; -rx/-tx files join their call's entry."""
+    """(main path, rx, tx) for every recording under PATHS; -rx/-tx files join their call's entry.
+
+    In a folder, a symlink that leads outside the folder is skipped with a warning: importing a folder
+    must not read (and store the transcript of) a file elsewhere that someone linked in.
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.suffix.lower() in AUDIO_SUFFIXES)
+            root = path.resolve()
+            for found in sorted(path.rglob("*")):
+                if found.suffix.lower() not in AUDIO_SUFFIXES:
+                    continue
+                if not found.resolve().is_relative_to(root):
+                    typer.secho(f"warning: {found}: a link to a file outside {path}; skipped", err=True)
+                    continue
+                files.append(found)
         else:
             files.append(path)
     calls: dict[Path, tuple[Path, Path | None, Path | None]] = {}

@@ -6,18 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
-from api.auth import Principal, require, roles_note
+from api.auth import Principal, require
+from api.validation import column_max
 from api.wiring import wiring_of
 from hotline import lookup_limits
 from hotline.db import transaction
-from hotline.models import Role
+from hotline.models import Role, SupervisorAlert
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["alerts"])
 ALERT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
-@router.get("/api/alerts", summary="Alerts not acknowledged yet, newest first. " + roles_note(*ALERT_ROLES))
+@router.get("/api/alerts", summary="Alerts not acknowledged yet, newest first.")
 def list_alerts(
     *, request: Request, user: Annotated[Principal, require(*ALERT_ROLES)]
 ) -> list[dict[str, Any]]:
@@ -25,11 +26,11 @@ def list_alerts(
         return lookup_limits.open_alerts(session, limit=100)
 
 
-@router.post("/api/alerts/{alert_id}/ack", summary="Acknowledge an alert. " + roles_note(*ALERT_ROLES))
+@router.post("/api/alerts/{alert_id}/ack", summary="Acknowledge an alert.")
 def acknowledge(
     *,
     request: Request,
-    alert_id: Annotated[int, Path(ge=1)],
+    alert_id: Annotated[int, Path(ge=1, le=column_max(SupervisorAlert.id))],
     user: Annotated[Principal, require(*ALERT_ROLES)],
 ) -> dict[str, Any]:
     with transaction(wiring_of(request).session_factory) as session:

@@ -9,12 +9,14 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.audit import actor_of
-from api.auth import Principal, require, roles_note
+from api.auth import Principal, require
+from api.validation import column_max
 from api.wiring import wiring_of
 from hotline import callbacks
 from hotline.db import transaction
 from hotline.errors import NotFoundError
-from hotline.models import CallbackStatus, Role
+from hotline.models import CallbackRequest, CallbackStatus, Role
+from hotline.privacy import masking_for
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["callbacks"])
@@ -27,8 +29,7 @@ class GiveUpBody(BaseModel):
 
 @router.get(
     "/api/callbacks",
-    summary="Callbacks, newest first: who (masked for the role), topic, language, status, attempts. "
-    + roles_note(*CALLBACK_ROLES),
+    summary="Callbacks, newest first: who (masked for the role), topic, language, status, attempts.",
 )
 def list_callbacks(
     *,
@@ -39,13 +40,13 @@ def list_callbacks(
 ) -> list[dict[str, Any]]:
     with wiring_of(request).session_factory() as session:
         rows = callbacks.list_callbacks(session, status=status, limit=limit)
-        return [callbacks.as_dict(row, user.role) for row in rows]
+        shown = masking_for(wiring_of(request).settings, user.role)
+        return [shown.record(callbacks.as_dict(row)) for row in rows]
 
 
 @router.get(
     "/api/callbacks/kpis",
-    summary="Callbacks requested in the last N days: done within N minutes, attempts per callback. "
-    + roles_note(*CALLBACK_ROLES),
+    summary="Callbacks requested in the last N days: done within N minutes, attempts per callback.",
 )
 def callback_kpis(
     *,
@@ -69,29 +70,25 @@ def _change(request: Request, user: Principal, callback_id: int, step: Any) -> d
             step(session, row)
         except callbacks.CallbackError as exc:
             raise HTTPException(409, str(exc)) from None
-        return callbacks.as_dict(row, user.role)
+        return masking_for(wiring_of(request).settings, user.role).record(callbacks.as_dict(row))
 
 
-@router.post(
-    "/api/callbacks/{callback_id}/claim", summary="Call back by hand. " + roles_note(*CALLBACK_ROLES)
-)
+@router.post("/api/callbacks/{callback_id}/claim", summary="Call back by hand.")
 def claim(
     *,
     request: Request,
-    callback_id: Annotated[int, Path(ge=1)],
+    callback_id: Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))],
     user: Annotated[Principal, require(*CALLBACK_ROLES)],
 ) -> dict[str, Any]:
     actor = actor_of(request, user)
     return _change(request, user, callback_id, lambda s, row: callbacks.claim(s, row, actor))
 
 
-@router.post(
-    "/api/callbacks/{callback_id}/done", summary="The citizen was called back. " + roles_note(*CALLBACK_ROLES)
-)
+@router.post("/api/callbacks/{callback_id}/done", summary="The citizen was called back.")
 def done(
     *,
     request: Request,
-    callback_id: Annotated[int, Path(ge=1)],
+    callback_id: Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))],
     user: Annotated[Principal, require(*CALLBACK_ROLES)],
 ) -> dict[str, Any]:
     actor = actor_of(request, user)
@@ -100,13 +97,13 @@ def done(
 
 @router.post(
     "/api/callbacks/{callback_id}/give-up",
-    summary="Give up calling back, with a reason. " + roles_note(*CALLBACK_ROLES),
+    summary="Give up calling back, with a reason.",
 )
 def give_up(
     *,
     request: Request,
     body: GiveUpBody,
-    callback_id: Annotated[int, Path(ge=1)],
+    callback_id: Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))],
     user: Annotated[Principal, require(*CALLBACK_ROLES)],
 ) -> dict[str, Any]:
     actor = actor_of(request, user)

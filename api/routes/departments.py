@@ -13,14 +13,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.audit import actor_of
-from api.auth import Principal, require, roles_note
+from api.auth import Principal, require
 from api.routes.requests import NUMBER
 from api.wiring import wiring_of
 from hotline import citizen, digest, routing
-from hotline.callbacks import mask_number
 from hotline.db import transaction
 from hotline.errors import HotlineError, NotFoundError
 from hotline.models import CitizenRequest, Department, Role
+from hotline.privacy import Masking, masking_for
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["departments"])
@@ -53,22 +53,24 @@ def own_department(session: Session, user: Principal) -> Department | None:
     return department
 
 
+def _shown(request: Request, user: Principal) -> Masking:
+    return masking_for(wiring_of(request).settings, user.role)
+
+
 def _today(request: Request) -> Any:
     return citizen.local_day(wiring_of(request).settings, utcnow())
 
 
-def request_item(row: CitizenRequest, role: Role, today: Any) -> dict[str, Any]:
-    item = citizen.as_open311(row)
-    item["caller_number"] = mask_number(row.caller_number, role)
-    if role == Role.DEPARTMENT:
-        item["caller_name"] = None
+def request_item(row: CitizenRequest, shown: Masking, today: Any) -> dict[str, Any]:
+    """The request as the caller's role may see it (hotline.privacy), with its overdue flag."""
+    item = shown.record(citizen.as_open311(row))
     item["overdue"] = citizen.is_overdue(row, today)
     return item
 
 
 @router.get(
     "/api/departments",
-    summary="Departments with head, members and open/overdue counts. " + roles_note(*VIEW_ROLES),
+    summary="Departments with head, members and open/overdue counts.",
 )
 def list_departments(*, request: Request, user: Annotated[Principal, require(*VIEW_ROLES)]) -> dict[str, Any]:
     today = _today(request)
@@ -79,8 +81,7 @@ def list_departments(*, request: Request, user: Annotated[Principal, require(*VI
 
 @router.get(
     "/api/department/requests",
-    summary="The department's request queue (open and answered, due first); supervisors pass ?department=. "
-    + roles_note(*WORK_ROLES),
+    summary="The department's request queue (open and answered, due first); supervisors pass ?department=.",
 )
 def department_queue(
     *,
@@ -102,7 +103,7 @@ def department_queue(
             "department": target.name,
             "title": target.title,
             "digest": digest_counts,
-            "items": [request_item(row, user.role, today) for row in rows],
+            "items": [request_item(row, _shown(request, user), today) for row in rows],
         }
 
 
@@ -126,12 +127,10 @@ def _work(request: Request, user: Principal, number: str, step: Any) -> dict[str
             raise HTTPException(404, str(exc)) from None
         except HotlineError as exc:
             raise HTTPException(409, str(exc)) from None
-        return request_item(row, user.role, today)
+        return request_item(row, _shown(request, user), today)
 
 
-@router.post(
-    "/api/requests/{number}/take", summary="Take a request to work on it. " + roles_note(*WORK_ROLES)
-)
+@router.post("/api/requests/{number}/take", summary="Take a request to work on it.")
 def take(
     *,
     request: Request,
@@ -144,8 +143,7 @@ def take(
 
 @router.post(
     "/api/requests/{number}/answer",
-    summary="Answer a request with a text (the caller can hear it or get it by SMS). "
-    + roles_note(*WORK_ROLES),
+    summary="Answer a request with a text (the caller can hear it or get it by SMS).",
 )
 def answer(
     *,
@@ -163,7 +161,7 @@ def answer(
     )
 
 
-@router.post("/api/requests/{number}/close", summary="Close a request. " + roles_note(*WORK_ROLES))
+@router.post("/api/requests/{number}/close", summary="Close a request.")
 def close(
     *,
     request: Request,
@@ -182,7 +180,7 @@ def close(
 
 @router.post(
     "/api/requests/{number}/reassign",
-    summary="Move a request to another department, with a reason. " + roles_note(*MANAGE_ROLES),
+    summary="Move a request to another department, with a reason.",
 )
 def reassign(
     *,
@@ -201,7 +199,7 @@ def reassign(
 
 @router.get(
     "/api/departments/{name}/digest",
-    summary="The department's digest: open, due within 7 days, overdue. " + roles_note(*WORK_ROLES),
+    summary="The department's digest: open, due within 7 days, overdue.",
 )
 def department_digest(
     *,

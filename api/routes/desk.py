@@ -9,15 +9,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api import audit
-from api.auth import Principal, require, roles_note
+from api.auth import Principal, require
 from api.live_hub import sse_stream
 from api.routes.live import STREAM_MAX_S
 from api.wiring import wiring_of
 from hotline import citizen, desk
-from hotline.callbacks import mask_number
 from hotline.db import transaction
 from hotline.live import read_views
 from hotline.models import Role, User
+from hotline.privacy import masking_for
 
 router = APIRouter(tags=["desk"])
 DESK_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
@@ -43,7 +43,7 @@ def _agent_name(request: Request, user: Principal, agent: str | None) -> str:
 @router.get(
     "/api/desk",
     summary="The operator's current call (from the live view): caller, IVR topic and language, earlier "
-    "calls, requests and callbacks. Supervisors pass ?agent=NAME. " + roles_note(*DESK_ROLES),
+    "calls, requests and callbacks. Supervisors pass ?agent=NAME.",
 )
 def current(
     *,
@@ -64,22 +64,24 @@ def current(
             if call.caller_number
             else {"calls": [], "requests": [], "callbacks": []}
         )
-        return {
-            "agent": name,
-            "call": {
-                "pbx": found.pbx,
-                "linkedid": call.linkedid,
-                "call_id": record.id if record else None,
-                "caller_number": mask_number(call.caller_number, user.role),
-                "caller_name": call.caller_name,
-                "topic": (visit.topic if visit else None) or call.topic,
-                "language": visit.language if visit else (record.language if record else None),
-                "queue": call.queue,
-                "started_at": call.started_at.isoformat(),
-                "answered_at": call.answered_at.isoformat() if call.answered_at else None,
-            },
-            **history,
-        }
+        return masking_for(wiring_of(request).settings, user.role).record(
+            {
+                "agent": name,
+                "call": {
+                    "pbx": found.pbx,
+                    "linkedid": call.linkedid,
+                    "call_id": record.id if record else None,
+                    "caller_number": call.caller_number,
+                    "caller_name": call.caller_name,
+                    "topic": (visit.topic if visit else None) or call.topic,
+                    "language": visit.language if visit else (record.language if record else None),
+                    "queue": call.queue,
+                    "started_at": call.started_at.isoformat(),
+                    "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+                },
+                **history,
+            }
+        )
 
 
 CHANGE = b"event: change\ndata: {}\n\n"
@@ -95,7 +97,7 @@ def _moved(message: bytes) -> bytes | None:
 @router.get(
     "/api/desk/stream",
     summary="Server-Sent Events: `change` whenever the live view moves (the desk then reloads /api/desk); "
-    "no call data in the stream itself. " + roles_note(*DESK_ROLES),
+    "no call data in the stream itself.",
     response_class=StreamingResponse,
 )
 async def desk_stream(
@@ -110,7 +112,7 @@ async def desk_stream(
     "/api/desk/requests",
     status_code=201,
     summary="Register a request from the current call: caller and topic prefilled, linked to the call, "
-    "routed by topic; returns the number to read out. " + roles_note(*DESK_ROLES),
+    "routed by topic; returns the number to read out.",
 )
 def register_from_call(
     *, request: Request, body: DeskRequest, user: Annotated[Principal, require(*DESK_ROLES)]

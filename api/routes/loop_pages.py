@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.auth import Principal, require, roles_note
+from api.auth import Principal, require
 from api.routes.callbacks import CALLBACK_ROLES
 from api.routes.departments import NAME, WORK_ROLES
 from api.routes.desk import DESK_ROLES
@@ -18,12 +18,12 @@ from hotline import routing
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/callbacks", summary=roles_note(*CALLBACK_ROLES))
+@router.get("/callbacks")
 def callbacks_page(*, request: Request, user: Annotated[Principal, require(*CALLBACK_ROLES)]) -> Response:
     return render(request, "callbacks.html", user)
 
 
-@router.get("/department", summary=roles_note(*WORK_ROLES))
+@router.get("/department")
 def department_page(
     *,
     request: Request,
@@ -35,6 +35,6 @@ def department_page(
     return render(request, "department.html", user, departments=names, chosen=department or "")
 
 
-@router.get("/desk", summary=roles_note(*DESK_ROLES))
+@router.get("/desk")
 def desk_page(*, request: Request, user: Annotated[Principal, require(*DESK_ROLES)]) -> Response:
     return render(request, "desk.html", user)

@@ -26,6 +26,7 @@ from hotline.models.access import (
     ApiToken,
     AuditLog,
     User,
+    WebSession,
 )
 from hotline.models.base import NAMING, Base
 from hotline.models.calls import (
@@ -99,4 +100,5 @@ __all__ = [
     "TranscriptWord",
     "TranscriptionJob",
     "User",
+    "WebSession",
 ]

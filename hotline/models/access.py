@@ -53,6 +53,23 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
+class WebSession(Base):
+    """A signed-in browser; the cookie holds the key, only its SHA-256 is stored. Ended on the server
+    by logout, a password change or disabling the user."""
+
+    __tablename__ = "web_session"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
 class AuditLog(Base):
     """Who played, downloaded or viewed personal data (recordings, transcripts), and admin actions."""
 

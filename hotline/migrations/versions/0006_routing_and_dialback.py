@@ -6,7 +6,7 @@ department (with its head and digest address), department_member, callback_attem
 Originate, linked to the call record the PBX made of it) and supervisor_alert.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0007 (rechained after 0007 reached main; the revision id given was 0006)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
