@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request
 
 from api.auth import Principal, require
+from api.loop_schemas import AlertAck, AlertItem
 from api.validation import column_max
 from api.wiring import wiring_of
 from hotline import lookup_limits
@@ -18,7 +19,9 @@ router = APIRouter(tags=["alerts"])
 ALERT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
-@router.get("/api/alerts", summary="Alerts not acknowledged yet, newest first.")
+@router.get(
+    "/api/alerts", response_model=list[AlertItem], summary="Alerts not acknowledged yet, newest first."
+)
 def list_alerts(
     *, request: Request, user: Annotated[Principal, require(*ALERT_ROLES)]
 ) -> list[dict[str, Any]]:
@@ -26,7 +29,7 @@ def list_alerts(
         return lookup_limits.open_alerts(session, limit=100)
 
 
-@router.post("/api/alerts/{alert_id}/ack", summary="Acknowledge an alert.")
+@router.post("/api/alerts/{alert_id}/ack", response_model=AlertAck, summary="Acknowledge an alert.")
 def acknowledge(
     *,
     request: Request,

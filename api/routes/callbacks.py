@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.audit import actor_of
 from api.auth import Principal, require
+from api.loop_schemas import CallbackItem, CallbackKpis
 from api.validation import column_max
 from api.wiring import wiring_of
 from hotline import callbacks
@@ -29,6 +30,7 @@ class GiveUpBody(BaseModel):
 
 @router.get(
     "/api/callbacks",
+    response_model=list[CallbackItem],
     summary="Callbacks, newest first: who (masked for the role), topic, language, status, attempts.",
 )
 def list_callbacks(
@@ -46,6 +48,7 @@ def list_callbacks(
 
 @router.get(
     "/api/callbacks/kpis",
+    response_model=CallbackKpis,
     summary="Callbacks requested in the last N days: done within N minutes, attempts per callback.",
 )
 def callback_kpis(
@@ -73,7 +76,7 @@ def _change(request: Request, user: Principal, callback_id: int, step: Any) -> d
         return masking_for(wiring_of(request).settings, user.role).record(callbacks.as_dict(row))
 
 
-@router.post("/api/callbacks/{callback_id}/claim", summary="Call back by hand.")
+@router.post("/api/callbacks/{callback_id}/claim", response_model=CallbackItem, summary="Call back by hand.")
 def claim(
     *,
     request: Request,
@@ -84,7 +87,9 @@ def claim(
     return _change(request, user, callback_id, lambda s, row: callbacks.claim(s, row, actor))
 
 
-@router.post("/api/callbacks/{callback_id}/done", summary="The citizen was called back.")
+@router.post(
+    "/api/callbacks/{callback_id}/done", response_model=CallbackItem, summary="The citizen was called back."
+)
 def done(
     *,
     request: Request,
@@ -97,6 +102,7 @@ def done(
 
 @router.post(
     "/api/callbacks/{callback_id}/give-up",
+    response_model=CallbackItem,
     summary="Give up calling back, with a reason.",
 )
 def give_up(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.audit import actor_of
 from api.auth import Principal, require
+from api.loop_schemas import DepartmentDigest, DepartmentList, DepartmentQueue, QueueRequest
 from api.routes.requests import NUMBER
 from api.wiring import wiring_of
 from hotline import citizen, digest, routing
@@ -70,6 +71,7 @@ def request_item(row: CitizenRequest, shown: Masking, today: Any) -> dict[str, A
 
 @router.get(
     "/api/departments",
+    response_model=DepartmentList,
     summary="Departments with head, members and open/overdue counts.",
 )
 def list_departments(*, request: Request, user: Annotated[Principal, require(*VIEW_ROLES)]) -> dict[str, Any]:
@@ -81,6 +83,7 @@ def list_departments(*, request: Request, user: Annotated[Principal, require(*VI
 
 @router.get(
     "/api/department/requests",
+    response_model=DepartmentQueue,
     summary="The department's request queue (open and answered, due first); supervisors pass ?department=.",
 )
 def department_queue(
@@ -130,7 +133,9 @@ def _work(request: Request, user: Principal, number: str, step: Any) -> dict[str
         return request_item(row, _shown(request, user), today)
 
 
-@router.post("/api/requests/{number}/take", summary="Take a request to work on it.")
+@router.post(
+    "/api/requests/{number}/take", response_model=QueueRequest, summary="Take a request to work on it."
+)
 def take(
     *,
     request: Request,
@@ -143,6 +148,7 @@ def take(
 
 @router.post(
     "/api/requests/{number}/answer",
+    response_model=QueueRequest,
     summary="Answer a request with a text (the caller can hear it or get it by SMS).",
 )
 def answer(
@@ -161,7 +167,7 @@ def answer(
     )
 
 
-@router.post("/api/requests/{number}/close", summary="Close a request.")
+@router.post("/api/requests/{number}/close", response_model=QueueRequest, summary="Close a request.")
 def close(
     *,
     request: Request,
@@ -180,6 +186,7 @@ def close(
 
 @router.post(
     "/api/requests/{number}/reassign",
+    response_model=QueueRequest,
     summary="Move a request to another department, with a reason.",
 )
 def reassign(
@@ -199,6 +206,7 @@ def reassign(
 
 @router.get(
     "/api/departments/{name}/digest",
+    response_model=DepartmentDigest,
     summary="The department's digest: open, due within 7 days, overdue.",
 )
 def department_digest(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from api import audit
 from api.auth import Principal, require
 from api.live_hub import sse_stream
+from api.loop_schemas import DeskRegistered, DeskView
 from api.routes.live import STREAM_MAX_S
 from api.wiring import wiring_of
 from hotline import citizen, desk
@@ -42,6 +43,7 @@ def _agent_name(request: Request, user: Principal, agent: str | None) -> str:
 
 @router.get(
     "/api/desk",
+    response_model=DeskView,
     summary="The operator's current call (from the live view): caller, IVR topic and language, earlier "
     "calls, requests and callbacks. Supervisors pass ?agent=NAME.",
 )
@@ -110,6 +112,7 @@ async def desk_stream(
 
 @router.post(
     "/api/desk/requests",
+    response_model=DeskRegistered,
     status_code=201,
     summary="Register a request from the current call: caller and topic prefilled, linked to the call, "
     "routed by topic; returns the number to read out.",
