@@ -92,6 +92,7 @@ def create_app(
         desk,
         docs,
         health,
+        insights,
         live,
         loop_pages,
         metrics,
@@ -101,27 +102,15 @@ def create_app(
         reports,
         requests,
         session,
+        staffing,
+        tv,
+        workforce,
     )
 
     for module in (
-        health,
-        docs,
-        session,
-        live,
-        departments,
-        requests,
-        callbacks,
-        alerts,
-        recordings,
-        audit,
-        reports,
-        analytics,
-        desk,
-        metrics,
-        pages,
-        loop_pages,
-        public,
-    ):
+        health, docs, session, live, departments, requests, callbacks, alerts, recordings, audit, reports,
+        analytics, desk, metrics, staffing, workforce, tv, insights, pages, loop_pages, public,
+    ):  # fmt: skip
         app.include_router(module.router)
     document_roles(app)
 
@@ -129,6 +118,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(tv.TvNotAllowed, _tv_not_allowed)
     return app
 
 
@@ -163,6 +153,14 @@ async def _not_authenticated(request: Request, _exc: Exception) -> Response:
     return JSONResponse(
         {"detail": "not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
     )
+
+
+async def _tv_not_allowed(request: Request, _exc: Exception) -> Response:
+    if _wants_html(request):
+        from api.routes.pages import error_page
+
+        return error_page(request, status_code=401, message_key="tv_token_required")
+    return JSONResponse({"detail": "a valid TV token is required"}, status_code=401)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:

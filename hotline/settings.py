@@ -30,6 +30,7 @@ from hotline.loop_settings import (
     RoutingSettings,
     SmsSettings,
 )
+from hotline.wallboard_settings import WallboardSettings
 
 # A value that marks a secret nobody has set yet; refused outside demo mode.
 DEFAULT_SECRET = "change-me"  # noqa: S105 - this is the sentinel we refuse, not a secret
@@ -182,6 +183,7 @@ class Settings(BaseSettings):
     lookups: LookupLimits = Field(default_factory=LookupLimits)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     dialer: DialerSettings = Field(default_factory=DialerSettings)
+    wallboard: WallboardSettings = Field(default_factory=WallboardSettings)
 
     # Set per load (see load_settings); pydantic-settings reads it from model_config.
     _toml_file: ClassVar[Path | None] = None

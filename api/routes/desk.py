@@ -91,7 +91,7 @@ CHANGE = b"event: change\ndata: {}\n\n"
 
 def _moved(message: bytes) -> bytes | None:
     # Views of other operators' calls are not this operator's business: only say "moved".
-    if message.startswith(b"event: view"):
+    if message.startswith((b"event: view", b"event: patch", b"event: snapshot")):
         return CHANGE
     return message if message.startswith(b"event: ping") else None
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, WiringDep
 from api.history import waiting_series
-from api.live_hub import sse, sse_stream
+from api.live_hub import LiveHub, sse
 from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
 from hotline.models import QueueEntry
 from hotline.privacy import masks
+from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["live"])
@@ -38,17 +42,36 @@ async def live(user: SupervisorUser, wiring: WiringDep) -> Response:
 
 @router.get(
     "/api/live/stream",
-    summary="Server-Sent Events: `snapshot` first, then `view` (one PBX's new view) and `kpis` on change.",
+    summary="Server-Sent Events: `snapshot` first, then per change `patch` (what changed in one PBX's view, "
+    "hotline.live_patch) or `view` (the whole view), `kpis`, and `alerts` (every threshold breach now, "
+    "wallboard.thresholds).",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
 async def live_stream(user: SupervisorUser, wiring: WiringDep) -> StreamingResponse:
-    hub = wiring.hub
-    masked = masks(wiring.settings, user.role)
-    first = b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
-    events = sse_stream(hub, first, max_s=STREAM_MAX_S, masked=masked)
+    return stream_response(wiring.hub, masked=masks(wiring.settings, user.role))
+
+
+def stream_response(hub: LiveHub, *, masked: bool) -> StreamingResponse:
+    """One viewer's stream (the wallboard's and a TV screen's)."""
+    queue = hub.subscribe(masked=masked)
+    loop = asyncio.get_running_loop()
+
+    async def events() -> AsyncIterator[bytes]:
+        ends_at = loop.time() + STREAM_MAX_S
+        try:
+            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
+            while loop.time() < ends_at:
+                chunk = await queue.get()
+                # Whatever else is already queued goes in the same write: one send per wake-up.
+                while not queue.empty():
+                    chunk += queue.get_nowait()
+                yield chunk
+        finally:
+            hub.unsubscribe(queue)
+
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
 @router.get(
@@ -63,6 +86,10 @@ def live_today(
     settings: SettingsDep,
     step_min: Annotated[int, Query(ge=1, le=60)] = 5,
 ) -> LiveToday:
+    return today_curve(session, settings, step_min)
+
+
+def today_curve(session: Session, settings: Settings, step_min: int) -> LiveToday:
     from sqlalchemy import or_, select
 
     from hotline.kpi import compute_kpis
@@ -87,6 +114,7 @@ def live_today(
         answered, within = totals.get(row.key, (0, 0))
         totals[row.key] = (answered + row.answered, within + row.answered_within_sl)
     return LiveToday(
+        day_start=start.isoformat(),
         step_min=step_min,
         waiting=[WaitingPoint(at=at.isoformat(), waiting=count) for at, count in series],
         service_level_by_hour=[
