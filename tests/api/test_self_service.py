@@ -121,7 +121,7 @@ def test_the_supervisor_sees_the_alert_on_the_wallboard_and_acknowledges_it(
     app = create_app(settings, factory, hub=LiveHub(factory, settings, interval_s=0.05))
     with TestClient(app) as client:
         snapshot = client.get("/api/live", headers=users.bearer(Role.SUPERVISOR)).json()
-        assert [alert["kind"] for alert in snapshot["alerts"]] == ["status_lookup_limit"]
+        assert [alert["kind"] for alert in snapshot["supervisor_alerts"]] == ["status_lookup_limit"]
         alerts = client.get("/api/alerts", headers=users.bearer(Role.SUPERVISOR)).json()
         acked = client.post(f"/api/alerts/{alerts[0]['id']}/ack", headers=users.bearer(Role.SUPERVISOR))
         assert acked.json()["acknowledged_by"] == "supervisor"

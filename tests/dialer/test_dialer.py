@@ -24,7 +24,8 @@ from dialer.replay import OriginateReplay
 from dialer.service import DialerService
 from hotline import callbacks, db
 from hotline.catalogue import load_catalogue
-from hotline.live import LiveView
+from hotline.db import transaction
+from hotline.live import LiveView, publish, read_views
 from hotline.models import AttemptResult, Call, CallbackAttempt, CallbackRequest, CallbackStatus
 from hotline.settings import Settings
 from ivr.store import CallInfo, IvrStore
@@ -61,6 +62,12 @@ async def _listener_replay(settings: Settings, factory: sessionmaker[Session]) -
         await run_until_stream_ends(AmiService(replay_settings(settings, "lab", port), factory), server)
     finally:
         await server.close()
+    # The replay server hangs up after the capture's last byte, so the listener's last view says
+    # "disconnected" (and the dialer rightly dials nobody then). A production listener stays connected:
+    # keep the capture's final state as the live one.
+    with transaction(factory) as session:
+        (view,) = read_views(session)
+        publish(session, view.model_copy(update={"connected": True}))
 
 
 def _ask_callback(factory: sessionmaker[Session], settings: Settings, number: str, topic: str) -> int:
