@@ -117,12 +117,15 @@ class Store:
         if not self.recordings_enabled:
             return
         try:
-            from transcription.jobs import enqueue_recording
+            from transcription.jobs import enqueue_recording, mixmonitor_pair
         except ImportError:
             if not self._enqueue_missing_logged:
                 self._enqueue_missing_logged = True
                 log.warning("transcription.jobs is not installed; recordings are not queued")
             return
+        # MIXMONITOR_FILENAME names the mixed file; the caller and operator sides lie next to it and
+        # are what gets transcribed (per speaker), the mixed file stays for playback.
+        rx_path, tx_path = mixmonitor_pair(recording.path)
         try:
             with session.begin_nested():
                 enqueue_recording(
@@ -132,6 +135,8 @@ class Store:
                     linkedid=recording.linkedid,
                     call_id=call_id,
                     language=recording.language,
+                    rx_path=rx_path,
+                    tx_path=tx_path,
                 )
         except Exception:
             # The call record matters more than its transcription; log and keep the batch.

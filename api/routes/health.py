@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from api.wiring import wiring_of
 from hotline.models import JobStatus, Pbx, TranscriptionJob
 from hotline.timeutil import utcnow
+from transcription.jobs import waiting_for_model
 
 router = APIRouter(tags=["health"])
 
@@ -35,6 +36,7 @@ def health(request: Request) -> JSONResponse:
                 )
             ).one()
             running = session.scalar(select(func.count()).where(TranscriptionJob.status == JobStatus.RUNNING))
+            waiting = waiting_for_model(session, wiring.settings.transcription)
         checks["database"] = {"ok": True}
     except Exception as exc:
         return JSONResponse(
@@ -61,6 +63,8 @@ def health(request: Request) -> JSONResponse:
         "queued": queued,
         "running": running,
         "oldest_queued_age_s": round(oldest_age, 1),
+        # Jobs in a language with no configured model: they wait for `hotline models download`.
+        "waiting_for_model": waiting,
     }
     hub = wiring.hub
     live_ok = hub.failing == 0
