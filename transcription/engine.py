@@ -14,6 +14,7 @@ from hotline.errors import TranscriptionError
 from hotline.models import Speaker
 from hotline.settings import TranscriptionSettings
 from transcription.audio import SpeakerAudio
+from transcription.vad import Region, speech_regions
 
 # Vosk decodes fastest with chunks of a few tenths of a second (fewer Python<->C calls, same result).
 CHUNK_S = 0.5
@@ -105,26 +106,38 @@ def load_model(path: Path) -> Any:
         raise TranscriptionError(f"cannot load Vosk model {path}: {exc}") from None
 
 
-def decode_track(model: Any, track: SpeakerAudio) -> list[Segment]:
-    """Decode one speaker's audio at its own sample rate (Kaldi resamples to the model's rate)."""
+def decode_track(model: Any, track: SpeakerAudio, vad_aggressiveness: int | None = None) -> list[Segment]:
+    """Decode one speaker's audio at its own sample rate (Kaldi resamples to the model's rate).
+
+    With `vad_aggressiveness`, only the channel's speech regions are fed (one recognizer, the
+    utterance closed after each region); Vosk's times then run over the audio fed, so each word is
+    moved back to where its region lies in the original file.
+    """
     import vosk
 
     recognizer = vosk.KaldiRecognizer(model, float(track.rate))
     recognizer.SetWords(True)
     chunk = max(1, int(track.rate * CHUNK_S))
     pcm = track.pcm
+    regions = None if vad_aggressiveness is None else speech_regions(pcm, track.rate, vad_aggressiveness)
+    if regions is None:
+        regions = [Region(0, len(pcm))]
     segments: list[Segment] = []
-    for start in range(0, len(pcm), chunk):
-        if recognizer.AcceptWaveform(pcm[start : start + chunk].tobytes()):
-            _append(segments, recognizer.Result(), track.speaker)
-    _append(segments, recognizer.FinalResult(), track.speaker)
+    fed = 0  # samples given to the recognizer so far
+    for region in regions:
+        shift = (region.start - fed) / track.rate
+        for start in range(region.start, region.end, chunk):
+            if recognizer.AcceptWaveform(pcm[start : min(start + chunk, region.end)].tobytes()):
+                _append(segments, recognizer.Result(), track.speaker, shift)
+        _append(segments, recognizer.FinalResult(), track.speaker, shift)
+        fed += region.end - region.start
     return segments
 
 
-def _append(segments: list[Segment], result_json: str, speaker: Speaker) -> None:
+def _append(segments: list[Segment], result_json: str, speaker: Speaker, shift: float = 0.0) -> None:
     result = json.loads(result_json)
     words = tuple(
-        Word(str(w["word"]), float(w["start"]), float(w["end"]), _conf(w.get("conf")))
+        Word(str(w["word"]), float(w["start"]) + shift, float(w["end"]) + shift, _conf(w.get("conf")))
         for w in result.get("result", ())
         if str(w.get("word", "")).strip()
     )
@@ -147,9 +160,9 @@ def _conf(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def decode_tracks(model: Any, tracks: list[SpeakerAudio]) -> Decoded:
+def decode_tracks(model: Any, tracks: list[SpeakerAudio], vad_aggressiveness: int | None = None) -> Decoded:
     """All speakers of one recording, segments merged in time order."""
     started = time.perf_counter()
-    segments = [segment for track in tracks for segment in decode_track(model, track)]
+    segments = [segment for track in tracks for segment in decode_track(model, track, vad_aggressiveness)]
     segments.sort(key=lambda s: (s.start_s, s.speaker.value))
     return Decoded(segments, time.perf_counter() - started)

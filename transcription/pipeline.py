@@ -71,7 +71,7 @@ def decode_job(job: jobs.ClaimedJob) -> DecodeResult:
         Path(job.tx_path) if job.tx_path else None,
     )
     model, name = _models.get(job.language)
-    decoded = decode_tracks(model, audio.tracks)
+    decoded = decode_tracks(model, audio.tracks, _models.settings.vad_aggressiveness)
     digest = sha256_of(path) if path.exists() else sha256_of(Path(job.rx_path or job.path))
     return DecodeResult(job, name, audio.meta, decoded, digest)
 
