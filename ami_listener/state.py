@@ -15,6 +15,7 @@ from typing import Any
 
 from ami_listener import events as ev
 from ami_listener.records import CallRecord, Changes, FinishedRecording, PeriodRecord, StayRecord
+from hotline.domain import AgentPeriodKind, CallOutcome
 from hotline.live import (
     AgentState,
     AgentView,
@@ -25,7 +26,6 @@ from hotline.live import (
     QueueView,
     WaitingCaller,
 )
-from hotline.models import AgentPeriodKind, CallOutcome
 
 DEVICE_STATUS = {
     0: "UNKNOWN",

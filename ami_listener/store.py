@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.records import Changes, FinishedRecording
+from hotline.jobs import enqueue_recording, mixmonitor_pair
 from hotline.live import LiveView, publish
 from hotline.models import Agent, AgentPeriod, Base, Call, Pbx, QueueEntry
 from hotline.timeutil import utcnow
@@ -67,7 +68,6 @@ class Store:
     def __init__(self, session_factory: sessionmaker[Session], *, recordings_enabled: bool = True) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
-        self._enqueue_missing_logged = False
 
     def write(
         self, pbx: str, changes: Sequence[Changes], health: PbxHealth | None, view: LiveView | None
@@ -115,13 +115,6 @@ class Store:
 
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
         if not self.recordings_enabled:
-            return
-        try:
-            from transcription.jobs import enqueue_recording, mixmonitor_pair
-        except ImportError:
-            if not self._enqueue_missing_logged:
-                self._enqueue_missing_logged = True
-                log.warning("transcription.jobs is not installed; recordings are not queued")
             return
         # MIXMONITOR_FILENAME names the mixed file; the caller and operator sides lie next to it and
         # are what gets transcribed (per speaker), the mixed file stays for playback.

@@ -152,11 +152,10 @@ def pipeline(
 ) -> Callable[[], None]:
     from sqlalchemy import select
 
-    from hotline import db
+    from hotline import db, jobs
     from hotline.db import transaction
     from hotline.models import Recording, Speaker, TranscriptSegment
     from hotline.settings import load_settings
-    from transcription import jobs
     from transcription.pipeline import run_pending
 
     settings = load_settings(

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from hotline.models import IvrOutcome
+from hotline.catalogue import Catalogue, Menu, Topic
+from hotline.domain import OPEN_STATUSES, IvrOutcome
 from ivr import spoken
-from ivr.catalogue import Catalogue, Menu, Topic
 from ivr.steps import (
-    OPEN_STATUSES,
     CallbackCreated,
     CheckQueue,
     Collect,

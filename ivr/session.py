@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, cast
 
-from hotline.models import IvrOutcome
+from hotline.catalogue import Catalogue
+from hotline.domain import IvrOutcome
 from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
-from ivr.catalogue import Catalogue
 from ivr.dialog import Dialog
 from ivr.steps import (
     CallbackCreated,

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
-from hotline.models import IvrOutcome
+from hotline.domain import IvrOutcome
 
 
 # ---------------------------------------------------------------------------- steps (output)
@@ -148,9 +148,6 @@ class Mode(enum.Enum):
     STATUS_WAIT = "status_wait"
     STATUS_AFTER = "status_after"
     DONE = "done"
-
-
-OPEN_STATUSES = ("registered", "in_progress")
 
 
 @dataclass

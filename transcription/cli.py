@@ -28,11 +28,22 @@ def register(app: typer.Typer) -> None:
 
 
 def _recordings(paths: list[Path]) -> list[tuple[Path, Path | None, Path | None]]:
-    """(main path, rx, tx) for every recording under PATHS; -rx/-tx files join their call's entry."""
+    """(main path, rx, tx) for every recording under PATHS; -rx/-tx files join their call's entry.
+
+    In a folder, a symlink that leads outside the folder is skipped with a warning: importing a folder
+    must not read (and store the transcript of) a file elsewhere that someone linked in.
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.suffix.lower() in AUDIO_SUFFIXES)
+            root = path.resolve()
+            for found in sorted(path.rglob("*")):
+                if found.suffix.lower() not in AUDIO_SUFFIXES:
+                    continue
+                if not found.resolve().is_relative_to(root):
+                    typer.secho(f"warning: {found}: a link to a file outside {path}; skipped", err=True)
+                    continue
+                files.append(found)
         else:
             files.append(path)
     calls: dict[Path, tuple[Path, Path | None, Path | None]] = {}
@@ -88,9 +99,9 @@ def transcribe_command(
 
     The same file twice is transcribed once.
     """
+    from hotline import jobs
     from hotline.db import make_engine, make_session_factory, transaction
     from hotline.models import Recording
-    from transcription import jobs
     from transcription.audio import sha256_of
     from transcription.pipeline import run_pending
 
@@ -174,8 +185,8 @@ def search_command(
     from datetime import UTC
 
     from hotline.db import make_engine, make_session_factory
-    from transcription.redact import redact
-    from transcription.search import search
+    from hotline.text.masking import redact
+    from hotline.text.search import search
 
     settings = cli_state(ctx).settings()
     factory = make_session_factory(make_engine(settings.database))
@@ -286,8 +297,8 @@ def list_command(ctx: typer.Context) -> None:
     for language, path, state in rows:
         typer.echo(f"{language:4} {state:8} {path}")
     from hotline.db import make_engine, make_session_factory
-    from transcription.engine import SUGGESTED_MODELS
-    from transcription.jobs import waiting_for_model
+    from hotline.jobs import waiting_for_model
+    from hotline.speech_models import SUGGESTED_MODELS
 
     with make_session_factory(make_engine(settings.database))() as session:
         waiting = waiting_for_model(session, config)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from asterisk_conf.check import BRANCHES, agi_result, check_folder
 from asterisk_conf.conf import check_queues, parse
 from asterisk_conf.dialplan import Walk, globals_of, load_dialplan, walk
-from hotline.cli import app
+from hotline_app.cli import app
 from tests.ivr.live import LIVE, AgiSession, agi_sessions, summary
 
 OURS = Path(__file__).resolve().parents[2] / "asterisk_conf"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asterisk_conf.dialplan import globals_of, load_dialplan, walk
 from hotline import db
+from hotline.catalogue import load_catalogue
 from hotline.live import LiveView, QueueView, WaitingCaller, publish
 from hotline.models import (
     CallbackRequest,
@@ -30,7 +31,6 @@ from hotline.models import (
 )
 from hotline.settings import DatabaseSettings, load_settings
 from ivr.captured import vocabulary
-from ivr.catalogue import load_catalogue
 from ivr.peer import PeerResult, environment, simulate_call
 from ivr.server import AgiServer, pbx_resolver
 from ivr.steps import RateLimited, StatusFound, StatusNotFound

@@ -13,8 +13,9 @@ import soundfile as sf
 from hotline.errors import AudioError, TranscriptionError
 from hotline.models import Speaker
 from hotline.settings import TranscriptionSettings
+from hotline.speech_models import model_path
 from transcription.audio import EmptyRecording, load_recording, split_pair
-from transcription.engine import Segment, decode_track, decode_tracks, model_path
+from transcription.engine import Segment, decode_track, decode_tracks
 
 from .conftest import AUDIO, IVR_RECORDING, SHORT_SPEECH, SPLIT, SPLIT_MIXED, short_copy, short_split_call
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hotline.cli import app
 from hotline.errors import ModelDownloadError
 from hotline.settings import TranscriptionSettings
-from transcription.engine import model_path
+from hotline.speech_models import model_path
+from hotline_app.cli import app
 from transcription.models import download_model
 
 NAME = "vosk-model-small-xx-0.1"

@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline import db
+from hotline import db, jobs
 from hotline.db import transaction
 from hotline.models import JobStatus, Recording, Speaker, Transcript, TranscriptionJob, TranscriptSegment
 from hotline.settings import DatabaseSettings
 from tests.ivr import live
-from transcription import jobs
 from transcription.audio import split_pair
 from transcription.pipeline import run_pending
 

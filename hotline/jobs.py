@@ -19,8 +19,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.errors import TranscriptionError
 from hotline.models import JobStatus, Recording, TranscriptionJob
 from hotline.settings import TranscriptionSettings
+from hotline.speech_models import model_path
 from hotline.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -160,26 +162,17 @@ def claim_next(
         job_id = session.scalar(candidate)
         if job_id is None:
             return None
-        claimed = session.execute(
-            update(TranscriptionJob)
-            .where(TranscriptionJob.id == job_id, TranscriptionJob.status == JobStatus.QUEUED)
-            .values(
-                status=JobStatus.RUNNING,
-                attempts=TranscriptionJob.attempts + 1,
-                worker=worker[:128],
-                started_at=utcnow(),
-                finished_at=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            return _describe(session, job_id)
+        claimed = claim_job(session, job_id, worker=worker)
+        if claimed is not None:
+            return claimed
         # Another worker won this one between our SELECT and UPDATE; try the next.
     return None
 
 
 def claim_job(session: Session, job_id: int, *, worker: str | None = None) -> ClaimedJob | None:
-    """Claim one named job (Celery tasks carry the job id); None if it is not queued any more."""
+    """Claim one named job (Celery tasks carry the job id); None if it is not queued any more.
+
+    The one claim: queued → running in a single conditional UPDATE, so two workers never both win."""
     claimed = session.execute(
         update(TranscriptionJob)
         .where(TranscriptionJob.id == job_id, TranscriptionJob.status == JobStatus.QUEUED)
@@ -330,11 +323,8 @@ def retry_failed(session: Session) -> int:
 def waiting_for_model(session: Session, config: TranscriptionSettings) -> dict[str, dict[str, int]]:
     """Jobs whose language has no usable Vosk model: {language: {"queued": n, "failed": n}}.
 
-    They wait for `hotline models download ...` (failed ones then need `hotline transcribe --retry-failed`).
+    They wait for `hotline models download …` (failed ones then need `hotline transcribe --retry-failed`).
     """
-    from hotline.errors import TranscriptionError
-    from transcription.engine import model_path
-
     rows = session.execute(
         select(TranscriptionJob.language, TranscriptionJob.status, func.count())
         .where(TranscriptionJob.status.in_((JobStatus.QUEUED, JobStatus.FAILED)))
