@@ -300,8 +300,14 @@ def list_command(ctx: typer.Context) -> None:
     from hotline.jobs import waiting_for_model
     from hotline.speech_models import SUGGESTED_MODELS
 
-    with make_session_factory(make_engine(settings.database))() as session:
-        waiting = waiting_for_model(session, config)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with make_session_factory(make_engine(settings.database))() as session:
+            waiting = waiting_for_model(session, config)
+    except SQLAlchemyError as exc:  # the models are listed anyway; only the job counts are missing
+        typer.echo(f"(jobs waiting for a model: unknown, database unavailable: {type(exc).__name__})")
+        return
     for language, counts in sorted(waiting.items()):
         suggestion = SUGGESTED_MODELS.get(language, f"vosk-model-small-{language}-<version>")
         typer.secho(
