@@ -296,11 +296,11 @@ def list_command(ctx: typer.Context) -> None:
         )
     for language, path, state in rows:
         typer.echo(f"{language:4} {state:8} {path}")
+    from sqlalchemy.exc import SQLAlchemyError
+
     from hotline.db import make_engine, make_session_factory
     from hotline.jobs import waiting_for_model
     from hotline.speech_models import SUGGESTED_MODELS
-
-    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         with make_session_factory(make_engine(settings.database))() as session:
