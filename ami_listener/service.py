@@ -32,7 +32,7 @@ from hotline.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[LiveView], None]
-PUBLISH_EVERY_S = 0.25  # at most ~4 live-view publishes per second per PBX
+PUBLISH_EVERY_S = 0.05  # at most ~20 live-view publishes per second per PBX
 
 
 @dataclass
@@ -74,6 +74,8 @@ class PbxLink:
         self._last_publish = 0.0
         self._last_flush = 0.0
         self._flush_task: asyncio.Task[None] | None = None
+        self._view_task: asyncio.Task[None] | None = None
+        self._view_stored = False
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
         self.disconnected = asyncio.Event()  # set while not connected
@@ -232,8 +234,9 @@ class PbxLink:
                     break
                 item = self.queue.get_nowait()
             if stop:
-                if self._flush_task is not None:
-                    await self._flush_task
+                for task in (self._flush_task, self._view_task):
+                    if task is not None:
+                        await task
                 await self._flush(force_view=True)
                 return
             now = time.monotonic()
@@ -244,8 +247,31 @@ class PbxLink:
 
     def _start_flush(self, *, force_view: bool) -> None:
         if self._flush_task is not None and not self._flush_task.done():
+            # A records write is under way: a due view goes out on its own instead of waiting behind it.
+            due = self._view_dirty and time.monotonic() - self._last_publish >= PUBLISH_EVERY_S
+            # Only once a flush has stored a view: two first inserts of the PBX's row would collide.
+            if due and self._view_stored and (self._view_task is None or self._view_task.done()):
+                self._view_task = asyncio.create_task(self._flush_view())
             return
         self._flush_task = asyncio.create_task(self._flush(force_view=force_view))
+
+    async def _flush_view(self) -> None:
+        view = self.processor.state.view(connected=self.connected, at=utcnow())
+        self._view_dirty = False
+        self._last_publish = time.monotonic()
+        if self.store.publisher is not None:
+            await asyncio.to_thread(self.store.publisher, view)
+        try:
+            await asyncio.to_thread(self.store.write, self.pbx.name, [], None, view)
+        except Exception:
+            log.exception("live view write failed; will retry", extra={"pbx": self.pbx.name})
+            self._view_dirty = True
+            return
+        if self.on_change is not None:
+            try:
+                self.on_change(view)
+            except Exception:
+                log.exception("on_change callback failed", extra={"pbx": self.pbx.name})
 
     def _apply(self, item: _Item) -> None:
         processor = self.processor
@@ -280,24 +306,30 @@ class PbxLink:
         view = None
         if self._view_dirty and (force_view or now - self._last_publish >= PUBLISH_EVERY_S):
             view = self.processor.state.view(connected=self.connected, at=utcnow())
+            # Clean from this moment: events applied while the write runs make the view dirty again
+            # (cleared after the write, they would wait unpublished for the next event).
+            self._view_dirty = False
+            self._last_publish = now
         if not self._pending and view is None and not self._health_dirty:
             return
         health = self.health()
         pending = self._pending
         self._pending = []
+        if view is not None and self.store.publisher is not None:
+            await asyncio.to_thread(self.store.publisher, view)  # viewers need not wait for the records
         try:
             await asyncio.to_thread(self.store.write, self.pbx.name, pending, health, view)
         except Exception:
             # Keep the rows and retry with the next flush: a database outage must not lose calls.
             log.exception("database write failed; will retry", extra={"pbx": self.pbx.name})
             self._pending = pending + self._pending
+            self._view_dirty = self._view_dirty or view is not None
             return
         finally:
             self._last_flush = time.monotonic()
         self._health_dirty = False
         if view is not None:
-            self._view_dirty = False
-            self._last_publish = now
+            self._view_stored = True
             if self.on_change is not None:
                 try:
                     self.on_change(view)
@@ -333,7 +365,13 @@ class AmiService:
         on_change: OnChange | None = None,
     ) -> None:
         self.settings = settings
-        self.store = Store(session_factory)
+        publisher = None
+        if settings.api.redis_url:
+            from ami_listener.live_publish import LivePublisher
+
+            publisher = LivePublisher(settings.api.redis_url)
+        self._publisher = publisher
+        self.store = Store(session_factory, publisher=publisher)
         self.links = [PbxLink(settings, pbx, self.store, on_change=on_change) for pbx in settings.ami.pbxes]
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: list[asyncio.Task[None]] = []
@@ -368,3 +406,6 @@ class AmiService:
             for result in results:
                 if isinstance(result, BaseException):
                     log.error("AMI consumer ended with an error: %r", result)
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None

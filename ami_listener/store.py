@@ -8,7 +8,7 @@ exactly the same rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,9 +65,17 @@ def _dedupe(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, A
 
 
 class Store:
-    def __init__(self, session_factory: sessionmaker[Session], *, recordings_enabled: bool = True) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        recordings_enabled: bool = True,
+        publisher: Callable[[LiveView], None] | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
+        # Pushes each new live view to the API processes at once (Redis), ahead of the database write.
+        self.publisher = publisher
 
     def write(
         self, pbx: str, changes: Sequence[Changes], health: PbxHealth | None, view: LiveView | None
