@@ -9,6 +9,7 @@ import typer
 
 from ami_listener.cli import register as register_ami
 from api.cli import register as register_api
+from asterisk_conf.cli import register as register_asterisk
 from dialer.cli import register as register_dialer
 from hotline.context import cli_state
 from hotline.core_cli import config_app, db_app
@@ -54,6 +55,7 @@ register_transcription(app)
 register_api(app)
 register_demo(app)
 register_report(app)
+register_asterisk(app)
 register_loop(app)
 register_dialer(app)
 

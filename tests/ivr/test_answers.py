@@ -17,10 +17,10 @@ from hotline.catalogue import load_catalogue
 from hotline.db import transaction
 from hotline.models import AuditLog
 from hotline.settings import Settings
-from ivr.dialog import (
+from ivr.dialog import Dialog
+from ivr.steps import (
     AnswerDelivered,
     Collect,
-    Dialog,
     Digits,
     Play,
     ReadAnswer,
