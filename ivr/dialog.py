@@ -15,8 +15,6 @@ from hotline.domain import OPEN_STATUSES, IvrOutcome
 from ivr import spoken
 from ivr.steps import (
     AnswerDelivered,
-    ReadAnswer,
-    SendAnswer,
     CallbackCreated,
     CheckQueue,
     Collect,
@@ -32,6 +30,8 @@ from ivr.steps import (
     Play,
     QueueLoad,
     RateLimited,
+    ReadAnswer,
+    SendAnswer,
     SetLanguage,
     StatusFound,
     StatusNotFound,
@@ -98,7 +98,11 @@ class Dialog:
             return self._end_abruptly(event)
         if isinstance(event, Digits | NoInput):
             if self.mode in (
-                Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST, Mode.QUEUE_CHECK, Mode.ANSWER_WAIT
+                Mode.CALLBACK_WAIT,
+                Mode.STATUS_WAIT,
+                Mode.STATUS_LATEST,
+                Mode.QUEUE_CHECK,
+                Mode.ANSWER_WAIT,
             ):
                 raise RuntimeError(f"{self.mode.value}: waiting for a lookup result, got {event!r}")
             if isinstance(event, Digits) and event.keys:

@@ -22,8 +22,6 @@ from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
 from ivr.dialog import Dialog
 from ivr.steps import (
     AnswerDelivered,
-    ReadAnswer,
-    SendAnswer,
     CallbackCreated,
     CheckQueue,
     Collect,
@@ -37,6 +35,8 @@ from ivr.steps import (
     NoInput,
     Play,
     QueueLoad,
+    ReadAnswer,
+    SendAnswer,
     SetLanguage,
     Step,
 )

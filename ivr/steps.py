@@ -83,7 +83,15 @@ class Finish:
 
 
 Step = (
-    Play | Collect | SetLanguage | LookupStatus | CreateCallback | CheckQueue | ReadAnswer | SendAnswer | Finish
+    Play
+    | Collect
+    | SetLanguage
+    | LookupStatus
+    | CreateCallback
+    | CheckQueue
+    | ReadAnswer
+    | SendAnswer
+    | Finish
 )
 
 
