@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.records import Changes, FinishedRecording
-from hotline.jobs import enqueue_recording
+from hotline.jobs import enqueue_recording, mixmonitor_pair
 from hotline.live import LiveView, publish
 from hotline.models import Agent, AgentPeriod, Base, Call, Pbx, QueueEntry
 from hotline.timeutil import utcnow
@@ -124,6 +124,9 @@ class Store:
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
         if not self.recordings_enabled:
             return
+        # MIXMONITOR_FILENAME names the mixed file; the caller and operator sides lie next to it and
+        # are what gets transcribed (per speaker), the mixed file stays for playback.
+        rx_path, tx_path = mixmonitor_pair(recording.path)
         try:
             with session.begin_nested():
                 enqueue_recording(
@@ -133,6 +136,8 @@ class Store:
                     linkedid=recording.linkedid,
                     call_id=call_id,
                     language=recording.language,
+                    rx_path=rx_path,
+                    tx_path=tx_path,
                 )
         except Exception:
             # The call record matters more than its transcription; log and keep the batch.

@@ -55,6 +55,9 @@ class BacklogCheck(BaseModel):
     queued: int
     running: int
     oldest_queued_age_s: float
+    # Jobs in a language with no usable Vosk model, per language: {"queued": n, "failed": n}.
+    # They wait for `hotline models download`; the rest of the backlog is not held up by them.
+    waiting_for_model: dict[str, dict[str, int]] = {}
 
 
 class LiveCheck(BaseModel):
@@ -97,6 +100,11 @@ class Open311Request(BaseModel):
     expected_datetime: str
     closed_datetime: str | None
     escalated_datetime: str | None
+    # Routing: the competent department, who works it there, and its answer (hotline/routing.py).
+    department: str | None = None
+    assignee: str | None = None
+    answer_text: str | None = None
+    answered_datetime: str | None = None
     caller_number: str | None
     caller_name: str | None
     history: list[StatusHistoryEntry]

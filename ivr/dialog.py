@@ -8,235 +8,55 @@ outside: the adapter executes the steps and feeds back what happened, so every p
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from datetime import date, datetime
-
-from hotline.catalogue import Catalogue, Menu, Topic
+from hotline.catalogue import Menu, Topic
 from hotline.domain import OPEN_STATUSES, IvrOutcome
-
-
-# ---------------------------------------------------------------------------- steps (output)
-@dataclass(frozen=True)
-class Play:
-    """Play a prompt file (path under the sounds folder, no extension); keys are ignored."""
-
-    prompt: str
-
-
-@dataclass(frozen=True)
-class Collect:
-    """Play a prompt and collect up to `max_digits` keys (``#`` ends early): answer with Digits/NoInput."""
-
-    prompt: str
-    timeout_ms: int
-    max_digits: int
-
-
-@dataclass(frozen=True)
-class SayDigits:
-    digits: str
-
-
-@dataclass(frozen=True)
-class SayDate:
-    day: date
-
-
-@dataclass(frozen=True)
-class SetLanguage:
-    """Switch the channel language (so SAY DIGITS/DATE speak it too)."""
-
-    lang: str
-
-
-@dataclass(frozen=True)
-class LookupStatus:
-    """Find a citizen request: `number` typed by the caller, or None for the caller's latest.
-
-    Answer with StatusFound, StatusNotFound or RateLimited.
-    """
-
-    number: str | None
-
-
-@dataclass(frozen=True)
-class CreateCallback:
-    """Record a callback request; answer with CallbackCreated."""
-
-    topic: str | None
-    register_request: bool
-
-
-@dataclass(frozen=True)
-class CheckQueue:
-    """How many callers wait in `queue` now? Answer with QueueLoad."""
-
-    queue: str
-
-
-@dataclass(frozen=True)
-class Finish:
-    """The dialog is over. `queue` set = hand the call to that queue (the dialplan does Queue())."""
-
-    outcome: IvrOutcome
-    topic: str | None
-    queue: str | None
-    lang: str
-
-
-Step = (
-    Play | Collect | SayDigits | SayDate | SetLanguage | LookupStatus | CreateCallback | CheckQueue | Finish
+from ivr.dialog_base import DialogBase
+from ivr.steps import (
+    AnswerDelivered,
+    CallbackCreated,
+    CheckQueue,
+    CreateCallback,
+    Digits,
+    Event,
+    Expired,
+    Finish,
+    Hangup,
+    LookupStatus,
+    Mode,
+    NoInput,
+    QueueLoad,
+    RateLimited,
+    ReadAnswer,
+    SendAnswer,
+    SetLanguage,
+    StatusFound,
+    StatusNotFound,
+    Step,
 )
 
 
-# ---------------------------------------------------------------------------- events (input)
-@dataclass(frozen=True)
-class Digits:
-    keys: str
-
-
-@dataclass(frozen=True)
-class NoInput:
-    """Collect ended without a key (timeout)."""
-
-
-@dataclass(frozen=True)
-class Hangup:
-    """The caller hung up (or the channel died) during the last step."""
-
-
-@dataclass(frozen=True)
-class Expired:
-    """The call ran past its overall time limit."""
-
-
-@dataclass(frozen=True)
-class StatusFound:
-    number: str
-    status: str  # a hotline.models.RequestStatus value
-    registered: date
-    expected: date
-
-
-@dataclass(frozen=True)
-class StatusNotFound:
-    pass
-
-
-@dataclass(frozen=True)
-class RateLimited:
-    pass
-
-
-@dataclass(frozen=True)
-class CallbackCreated:
-    callback_id: int
-
-
-@dataclass(frozen=True)
-class QueueLoad:
-    waiting: int | None  # None = unknown (no live view): queue as usual
-
-
-Event = (
-    Digits
-    | NoInput
-    | Hangup
-    | Expired
-    | StatusFound
-    | StatusNotFound
-    | RateLimited
-    | CallbackCreated
-    | QueueLoad
-)
-
-
-class Mode(enum.Enum):
-    LANGUAGE = "language"
-    MENU = "menu"
-    FAQ = "faq"
-    FAQ_AFTER = "faq_after"
-    AFTER_HOURS = "after_hours"
-    CALLBACK_WAIT = "callback_wait"
-    QUEUE_CHECK = "queue_check"
-    QUEUE_OFFER = "queue_offer"
-    STATUS_LATEST = "status_latest"
-    STATUS_ENTER = "status_enter"
-    STATUS_WAIT = "status_wait"
-    STATUS_AFTER = "status_after"
-    DONE = "done"
-
-
-@dataclass
-class VisitRecord:
-    """What the visit record stores; kept up to date at every step."""
-
-    lang: str
-    key_path: str = ""
-    menu_path: list[str] = field(default_factory=list)
-    topic: str | None = None
-    queue: str | None = None
-    outcome: IvrOutcome = IvrOutcome.IN_PROGRESS
-    invalid_inputs: int = 0
-    timeouts: int = 0
-    language_chosen: bool = False
-    callback_id: int | None = None
-
-
-class Dialog:
-    """One call's way through the catalogue.
-
-    `now` decides working hours; `caller_number` None means the caller ID is hidden (no callback,
-    no lookup of the caller's own requests).
-    """
-
-    def __init__(
-        self,
-        catalogue: Catalogue,
-        *,
-        now: datetime,
-        caller_number: str | None,
-        lang: str | None = None,
-        max_retries: int = 2,
-        start_menu: str = "main",
-    ) -> None:
-        self.catalogue = catalogue
-        self.now = now
-        self.caller_number = caller_number
-        start_lang = lang if lang in catalogue.languages else catalogue.default_language
-        self.record = VisitRecord(lang=start_lang)
-        self.max_retries = max_retries
-        # A dialplan may enter the IVR at a submenu (one number per department).
-        self.start_menu = start_menu if start_menu in catalogue.menus else "main"
-        self.mode = Mode.MENU
-        self._menus: list[str] = []  # stack; the last one is shown
-        self._topic: Topic | None = None
-        self._retries = 0
-        self._status_failures = 0
-        self._heard_answer = False
-        self._told_status = False
-        self._register = False
+class Dialog(DialogBase):
+    """One call's way through the catalogue: events in, steps out."""
 
     # ------------------------------------------------------------------ public
-    @property
-    def lang(self) -> str:
-        return self.record.lang
-
-    @property
-    def finished(self) -> bool:
-        return self.mode is Mode.DONE
-
     def start(self) -> list[Step]:
         return [SetLanguage(self.lang), self._play("welcome"), *self._enter_menu(self.start_menu)]
 
     def feed(self, event: Event) -> list[Step]:
         if self.mode is Mode.DONE:
+            if isinstance(event, Hangup | Expired):  # during the last prompt ("queued", "goodbye")
+                return self._end_abruptly(event)
             raise RuntimeError(f"the dialog is over; got {event!r}")
         if isinstance(event, Hangup | Expired):
             return self._end_abruptly(event)
         if isinstance(event, Digits | NoInput):
-            if self.mode in (Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST, Mode.QUEUE_CHECK):
+            if self.mode in (
+                Mode.CALLBACK_WAIT,
+                Mode.STATUS_WAIT,
+                Mode.STATUS_LATEST,
+                Mode.QUEUE_CHECK,
+                Mode.ANSWER_WAIT,
+            ):
                 raise RuntimeError(f"{self.mode.value}: waiting for a lookup result, got {event!r}")
             if isinstance(event, Digits) and event.keys:
                 return self._keys(event.keys)
@@ -246,59 +66,21 @@ class Dialog:
             return self._callback_created(event)
         if isinstance(event, QueueLoad):
             return self._queue_load(event)
+        if isinstance(event, AnswerDelivered):
+            return self._answer_delivered(event)
         return self._status_result(event)
 
-    # ------------------------------------------------------------------ helpers
-    def _prompt(self, name: str) -> str:
-        return f"hotline/{self.lang}/{name}"
+    def hand_off(self) -> Finish:
+        """The IVR stops mid-call: how the caller leaves it (a person, never a hang-up).
 
-    def _play(self, name: str) -> Play:
-        return Play(self._prompt(name))
-
-    def _collect(self, name: str, *, max_digits: int = 1, timeout_ms: int | None = None) -> Collect:
-        timeout = timeout_ms or self.catalogue.options.digit_timeout_ms
-        return Collect(self._prompt(name), timeout, max_digits)
-
-    def _finish(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
-        self.mode = Mode.DONE
-        self.record.outcome = outcome
-        queue = topic.queue if topic is not None and outcome in _QUEUEING else None
-        if topic is not None:
-            self.record.topic = topic.id
-        self.record.queue = queue
-        return [Finish(outcome, self.record.topic, queue, self.lang)]
-
-    def _goodbye(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
-        return [self._play("goodbye"), *self._finish(outcome, topic)]
-
-    def _queued(self, topic: Topic) -> list[Step]:
-        return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
-
-    def _set_mode(self, mode: Mode, label: str) -> None:
-        if mode is not self.mode or label != (self.record.menu_path[-1] if self.record.menu_path else ""):
-            self._retries = 0
-            self.record.menu_path.append(label)
-        self.mode = mode
-
-    def _end_abruptly(self, event: Hangup | Expired) -> list[Step]:
-        if isinstance(event, Expired):
-            outcome = IvrOutcome.TIMED_OUT
-        elif self._told_status:
-            outcome = IvrOutcome.STATUS_TOLD
-        elif self._heard_answer:
-            outcome = IvrOutcome.FAQ
-        elif self.record.callback_id is not None:
-            outcome = IvrOutcome.CALLBACK
-        else:
-            outcome = IvrOutcome.HANGUP
-        self.mode = Mode.DONE
-        self.record.outcome = outcome
-        if self._topic is not None:
-            self.record.topic = self._topic.id
-        # A caller still on the line when the time is up gets a person rather than silence.
-        queue = self.catalogue.operator.queue if outcome is IvrOutcome.TIMED_OUT else None
-        self.record.queue = queue
-        return [Finish(outcome, self.record.topic, queue, self.lang)]
+        An ending already decided stands; otherwise the chosen topic's queue, or the operator's.
+        """
+        if self.mode is not Mode.DONE:
+            operator = self.catalogue.operator
+            topic = self._topic if self._topic is not None and self._topic.queue is not None else operator
+            self._finish(IvrOutcome.OPERATOR_FALLBACK, topic)
+        record = self.record
+        return Finish(record.outcome, record.topic, record.queue, self.lang)
 
     # ------------------------------------------------------------------ the current prompt again
     def _ask(self) -> list[Step]:
@@ -516,7 +298,7 @@ class Dialog:
         self.record.callback_id = event.callback_id
         return [
             self._play("register_done" if self._register else "callback_done"),
-            SayDigits(str(event.callback_id)),
+            *self._say_digits(str(event.callback_id)),
             *self._goodbye(IvrOutcome.CALLBACK, self._topic),
         ]
 
@@ -552,16 +334,32 @@ class Dialog:
     def _say_status(self, found: StatusFound, *, latest: bool) -> list[Step]:
         steps: list[Step] = [
             self._play("status_latest" if latest else "status_number"),
-            SayDigits(found.number),
+            *self._say_digits(found.number),
             self._play("status_registered_on"),
-            SayDate(found.registered),
+            *self._say_date(found.registered),
             self._play(f"status_{found.status}"),
         ]
         if found.status in OPEN_STATUSES:
-            steps += [self._play("status_expected_by"), SayDate(found.expected)]
+            steps += [self._play("status_expected_by"), *self._say_date(found.expected)]
+        self._answer_number = None
+        if found.has_answer and "status_answer_offer" in self.catalogue.prompts:
+            self._answer_number = found.number
+            steps.append(self._play("status_answer_offer"))
         return steps
 
+    def _answer_delivered(self, event: AnswerDelivered) -> list[Step]:
+        if self.mode is not Mode.ANSWER_WAIT:
+            raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
+        self.mode = Mode.STATUS_AFTER
+        name = ("answer_sms_sent" if event.by_sms else None) if event.ok else "answer_unavailable"
+        plays = [self._play(name)] if name and name in self.catalogue.prompts else []
+        return [*plays, *self._ask()]
+
     def _status_after_key(self, key: str) -> list[Step]:
+        if key in ("2", "3") and self._answer_number is not None:
+            self.mode = Mode.ANSWER_WAIT
+            number = self._answer_number
+            return [ReadAnswer(number) if key == "2" else SendAnswer(number)]
         if key == "1":
             self._set_mode(Mode.STATUS_ENTER, "status:enter")
             return self._ask()
@@ -570,6 +368,3 @@ class Dialog:
         if key == "0":
             return self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")
         return self._invalid()
-
-
-_QUEUEING = (IvrOutcome.QUEUED, IvrOutcome.OPERATOR_FALLBACK)
