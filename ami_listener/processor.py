@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import PurePath
 
-from ami_listener import events as ev
-from ami_listener.state import LiveState, Snapshot
+from ami_listener import event_types as ev
+from ami_listener.event_table import KNOWN_EVENTS, parse_event, parse_routed
+from ami_listener.resync import Snapshot, apply_snapshot
+from ami_listener.state import LiveState
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ class Processor:
             else:
                 snap.channels = []
             return
-        event = ev.parse_event(headers, received_at, topic_variables=self.topic_variables)
+        event = parse_event(headers, received_at, topic_variables=self.topic_variables)
         if isinstance(event, ev.ListComplete):
             snap.at = event.at  # the list describes the PBX as of its end
             self._list_done(action_id)
@@ -86,7 +88,7 @@ class Processor:
             part = Snapshot(at=snap.at, queues=snap.queues, members=snap.members, entries=snap.entries)
         if not self._lists:
             self._snapshot = None
-        lost = self.state.apply_snapshot(part)
+        lost = apply_snapshot(self.state, part)
         self.lost_total += len(lost)
         log.info(
             "live state rebuilt from snapshot",
@@ -120,20 +122,23 @@ class Processor:
             return None  # responses to our own Ping/Login are handled by the connection
         self.events_total += 1
         try:
-            event = ev.parse_event(headers, received_at, topic_variables=self.topic_variables)
+            event, handler = parse_routed(headers, received_at, topic_variables=self.topic_variables)
         except ev.BadEvent as exc:
             self.bad_frame(str(exc), repr(dict(headers)))
             return None
         if event is None:
             name = str(headers.get("event")).lower()
-            if name not in ev.IGNORED_EVENTS:
+            if name not in KNOWN_EVENTS:
                 self.unknown_events_total += 1
                 if name not in self._unknown_seen:
                     self._unknown_seen.add(name)
                     log.info("ignoring unknown AMI event %s", name, extra={"pbx": self.pbx})
             return None
+        self.state.last_event_at = event.at
+        if handler is None:
+            return event
         try:
-            self.state.apply(event)
+            handler(self.state, event)
         except Exception:
             # A state bug must not stop the stream: count it, keep the event in the log, go on.
             self.parse_errors_total += 1

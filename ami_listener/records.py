@@ -141,3 +141,6 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(self.calls or self.stays or self.periods or self.agents or self.recordings)
+
+    def rows(self) -> int:
+        return len(self.calls) + len(self.stays) + len(self.periods) + len(self.agents) + len(self.recordings)

@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.connection import LIST_PREFIX, AmiConnection
-from ami_listener.events import PbxBooted, headers_of, noise_filter
+from ami_listener.event_table import noise_filter
+from ami_listener.event_types import PbxBooted
+from ami_listener.events import headers_of
 from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
 from ami_listener.records import Changes
 from ami_listener.store import PbxHealth, Store
@@ -41,7 +43,6 @@ class _Item:
     at: datetime
     headers: dict[str, Any] = field(default_factory=dict)
     text: str = ""
-    mono: float = 0.0
 
 
 class PbxLink:
@@ -59,12 +60,15 @@ class PbxLink:
             topic_variables=tuple(settings.ami.topic_variables),
             recordings_dir=settings.recordings.dir.resolve(),
         )
+        # Bounded by backpressure: above `queue_max_items` the socket is not read (the PBX waits,
+        # TCP buffers), so a slow consumer never grows memory without limit.
         self.queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._queue_max = settings.ami.queue_max_items
+        self._reading_paused = False
         self._noise_filter = noise_filter(tuple(settings.ami.topic_variables))
         self.connected = False
         self.reconnects_total = 0
         self.asterisk_version: str | None = None
-        self.latencies: list[float] | None = None  # bench: enqueue→applied seconds
         self._connection: AmiConnection | None = None
         self._lost: asyncio.Future[None] | None = None
         self._stopping = asyncio.Event()
@@ -76,8 +80,7 @@ class PbxLink:
         self._flush_task: asyncio.Task[None] | None = None
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
-        self.disconnected = asyncio.Event()  # set while not connected
-        self.disconnected.set()
+        self.records_lost_total = 0  # rows dropped because the retry buffer was full
         self.sessions_started = 0
         self.sessions_ended = 0
 
@@ -103,7 +106,6 @@ class PbxLink:
                 if self.connected:
                     self.connected = False
                     self._enqueue(_Item("lost", utcnow()))
-                self.disconnected.set()
                 self.sessions_ended = self.sessions_started
             if self._stopping.is_set():
                 break
@@ -138,7 +140,6 @@ class PbxLink:
         timeout = self.pbx.ping_timeout_s
         await connection.open(timeout)
         self.connected = True
-        self.disconnected.clear()
         self.sessions_started += 1
         self._enqueue(_Item("connected", utcnow()))
         version_task = asyncio.create_task(self._learn_version(connection, timeout))
@@ -178,7 +179,7 @@ class PbxLink:
         log.warning("AMI connection lost", extra={"pbx": self.pbx.name, "error": repr(exc) if exc else ""})
 
     def _on_message(self, message: Any) -> None:
-        self._enqueue(_Item("message", utcnow(), headers_of(message), mono=time.monotonic()))
+        self._enqueue(_Item("message", utcnow(), headers_of(message)))
 
     def _on_noise(self, count: int) -> None:
         # Counted, never queued: it cannot change any state, so its order does not matter.
@@ -190,6 +191,25 @@ class PbxLink:
 
     def _enqueue(self, item: _Item) -> None:
         self.queue.put_nowait(item)
+        if not self._reading_paused and self.queue.qsize() >= self._queue_max:
+            self._pause_reading(True)
+
+    def _pause_reading(self, pause: bool) -> None:
+        connection = self._connection
+        transport = getattr(getattr(connection, "protocol", None), "transport", None)
+        if transport is None or transport.is_closing():
+            self._reading_paused = False
+            return
+        if pause:
+            log.warning(
+                "AMI queue full (%d items): pausing reads until the consumer catches up",
+                self.queue.qsize(),
+                extra={"pbx": self.pbx.name},
+            )
+            transport.pause_reading()
+        else:
+            transport.resume_reading()
+        self._reading_paused = pause
 
     def _request_snapshot(self, at: datetime) -> None:
         connection = self._connection
@@ -231,6 +251,8 @@ class PbxLink:
                 if applied >= batch or self.queue.empty():
                     break
                 item = self.queue.get_nowait()
+            if self._reading_paused and self.queue.qsize() <= self._queue_max // 2:
+                self._pause_reading(False)
             if stop:
                 if self._flush_task is not None:
                     await self._flush_task
@@ -251,8 +273,6 @@ class PbxLink:
         processor = self.processor
         if item.kind == "message":
             event = processor.handle(item.headers, item.at)
-            if self.latencies is not None and item.mono:
-                self.latencies.append(time.monotonic() - item.mono)
             if isinstance(event, PbxBooted) and not processor.snapshot_pending:
                 self._request_snapshot(item.at)  # Asterisk (re)started or reloaded
             if event is not None:
@@ -290,7 +310,7 @@ class PbxLink:
         except Exception:
             # Keep the rows and retry with the next flush: a database outage must not lose calls.
             log.exception("database write failed; will retry", extra={"pbx": self.pbx.name})
-            self._pending = pending + self._pending
+            self._pending = self._bounded(pending + self._pending)
             return
         finally:
             self._last_flush = time.monotonic()
@@ -303,6 +323,23 @@ class PbxLink:
                     self.on_change(view)
                 except Exception:
                     log.exception("on_change callback failed", extra={"pbx": self.pbx.name})
+
+    def _bounded(self, pending: list[Changes]) -> list[Changes]:
+        """The retry buffer, with its oldest batches dropped (counted, logged) above the limit."""
+        limit = self.settings.ami.retry_buffer_max_rows
+        rows = sum(changes.rows() for changes in pending)
+        while rows > limit and len(pending) > 1:
+            dropped = pending.pop(0)
+            rows -= dropped.rows()
+            self.records_lost_total += dropped.rows()
+            log.error(
+                "retry buffer full (%d rows): %d unsaved records DROPPED; %d lost so far",
+                limit,
+                dropped.rows(),
+                self.records_lost_total,
+                extra={"pbx": self.pbx.name},
+            )
+        return pending
 
     def health(self) -> PbxHealth:
         p = self.processor
@@ -331,10 +368,13 @@ class AmiService:
         session_factory: sessionmaker[Session],
         *,
         on_change: OnChange | None = None,
+        link_class: type[PbxLink] = PbxLink,
     ) -> None:
         self.settings = settings
         self.store = Store(session_factory)
-        self.links = [PbxLink(settings, pbx, self.store, on_change=on_change) for pbx in settings.ami.pbxes]
+        self.links = [
+            link_class(settings, pbx, self.store, on_change=on_change) for pbx in settings.ami.pbxes
+        ]
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: list[asyncio.Task[None]] = []
         self._stopped = asyncio.Event()

@@ -34,9 +34,11 @@ sys.path.insert(0, str(ROOT))
 from panoramisk import Manager  # noqa: E402
 from panoramisk.ami_protocol import AMIProtocol  # noqa: E402
 
-from ami_listener.replay import ReplayServer, load_capture, renumber, with_timestamp  # noqa: E402
+from ami_listener.capture import load_capture, renumber, with_timestamp  # noqa: E402
+from ami_listener.replay import ReplayServer  # noqa: E402
 from ami_listener.runner import replay_settings  # noqa: E402
-from ami_listener.service import AmiService  # noqa: E402
+from ami_listener.service import AmiService, PbxLink  # noqa: E402
+from ami_listener.testing import TimedPbxLink  # noqa: E402
 from hotline import db  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402
 
@@ -114,13 +116,18 @@ async def _listen_until_stream_ends(service: AmiService) -> None:
     await run
 
 
-def _service(url: str, workdir: Path, name: str, port: int) -> tuple[AmiService, Any]:
+def _service(
+    url: str, workdir: Path, name: str, port: int, link_class: type[PbxLink] = PbxLink
+) -> tuple[AmiService, Any]:
     settings = load_settings(
         None, demo=True, database={"url": url}, recordings={"dir": str(workdir / "recordings")}
     )
     engine = db.make_engine(settings.database)
     db.upgrade(engine)
-    return AmiService(replay_settings(settings, name, port), db.make_session_factory(engine)), engine
+    service = AmiService(
+        replay_settings(settings, name, port), db.make_session_factory(engine), link_class=link_class
+    )
+    return service, engine
 
 
 async def listener_rate(url: str, rounds: int, workdir: Path) -> tuple[int, float]:
@@ -140,9 +147,9 @@ async def latency(url: str, target_rate: float, max_events: int, workdir: Path) 
     natural = sum(m.kind == "event" for m in capture.messages) / span
     speed = target_rate / natural
     with replay_process(speed, 1) as port:
-        service, engine = _service(url, workdir, "latency", port)
+        service, engine = _service(url, workdir, "latency", port, TimedPbxLink)
         link = service.links[0]
-        link.latencies = []
+        assert isinstance(link, TimedPbxLink)
         run = asyncio.create_task(service.run())
         while not run.done() and len(link.latencies) < max_events and link.sessions_ended < 1:  # noqa: ASYNC110
             await asyncio.sleep(0.2)

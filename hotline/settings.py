@@ -58,6 +58,10 @@ class AmiSettings(BaseModel):
     reconnect_max_s: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=500, ge=1)
     flush_interval_s: float = Field(default=0.5, gt=0)
+    # Per PBX: messages waiting to be applied before the socket is no longer read (backpressure).
+    queue_max_items: int = Field(default=50_000, ge=100)
+    # Per PBX: unsaved rows kept while the database is down; above it the oldest are dropped (counted).
+    retry_buffer_max_rows: int = Field(default=500_000, ge=1000)
     # Channel variables that carry the IVR topic; the lab captures use TOPIC, our dialplan HOTLINE_TOPIC.
     topic_variables: list[str] = Field(default_factory=lambda: ["HOTLINE_TOPIC", "TOPIC"])
     # KPI thresholds: answered within this many seconds counts toward the service level.

@@ -14,8 +14,9 @@ from panoramisk.message import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami_listener.capture import load_capture, with_timestamp
 from ami_listener.events import headers_of
-from ami_listener.replay import ReplayServer, load_capture, with_timestamp
+from ami_listener.replay import ReplayServer
 from ami_listener.runner import replay_settings, run_until_stream_ends
 from ami_listener.service import AmiService
 from hotline import db

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from panoramisk.message import Message
 from sqlalchemy import Engine, select
 
+from ami_listener.capture import load_capture
 from ami_listener.connection import AmiConnection
 from ami_listener.events import headers_of
 from ami_listener.framing import FrameSplitter
 from ami_listener.processor import Processor
-from ami_listener.replay import load_capture
 from ami_listener.runner import replay_settings
 from ami_listener.service import AmiService
 from hotline import db
