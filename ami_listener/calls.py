@@ -28,6 +28,8 @@ def final_outcome(call: CallRecord) -> CallOutcome:
         return CallOutcome.EXIT_EMPTY
     if call.queue_status == "TIMEOUT":
         return CallOutcome.TIMEOUT
+    if call.abandoned:
+        return CallOutcome.ABANDONED
     # Left the queue with neither an agent nor a hangup while waiting: the queue let it go.
     return CallOutcome.TIMEOUT if call.wait_s is not None else CallOutcome.ABANDONED
 
@@ -101,6 +103,12 @@ class Calls:
             call.queue_status = e.value.upper()
         elif e.variable == ev.IVR_OUTCOME_VARIABLE:
             call.ivr_outcome = e.value.lower()
+        elif e.variable == ev.LANGUAGE_VARIABLE:
+            if e.value:
+                call.language = e.value[:8]
+                call.chosen_language = True
+        elif e.variable == ev.VISIT_VARIABLE:
+            call.ivr_visit_id = int(e.value) if e.value.isdigit() else call.ivr_visit_id
         self.ledger.call(call)
 
     def _recording_path(self, value: str) -> str:
@@ -126,6 +134,9 @@ class Calls:
         ):
             call.hangup_cause = e.cause
             call.hangup_cause_text = e.cause_text
+            if e.language and not call.chosen_language:
+                # The IVR switches CHANNEL(language) to the caller's choice; the end shows it.
+                call.language = e.language
             self.ledger.call(call)
         return None if call.channels else call
 

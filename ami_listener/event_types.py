@@ -13,6 +13,8 @@ Headers = Mapping[str, "str | list[str]"]
 RECORDING_VARIABLE = "MIXMONITOR_FILENAME"
 QUEUE_STATUS_VARIABLE = "QUEUESTATUS"
 IVR_OUTCOME_VARIABLE = "HOTLINE_OUTCOME"
+LANGUAGE_VARIABLE = "HOTLINE_LANG"  # the language the caller chose in the IVR
+VISIT_VARIABLE = "HOTLINE_VISIT"  # the IVR's visit record id
 
 
 class BadEvent(ValueError):
@@ -58,6 +60,7 @@ class ChannelHungUp:
     # Final values of the variables we read, when manager.conf `channelvars` lists them (this is
     # how the listener works with VarSet filtered out entirely).
     variables: tuple[tuple[str, str], ...] = ()
+    language: str | None = None  # the channel's language at the end (the IVR may have switched it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ class AgentConnected:
 class AgentCompleted:
     at: datetime
     queue: str
-    uniqueid: str
+    uniqueid: str | None  # None: Asterisk 22 sometimes sends only the member's (Dest*) fields
     linkedid: str
     interface: str
     member_name: str

@@ -16,8 +16,10 @@ from functools import lru_cache
 
 from ami_listener.event_types import (
     IVR_OUTCOME_VARIABLE,
+    LANGUAGE_VARIABLE,
     QUEUE_STATUS_VARIABLE,
     RECORDING_VARIABLE,
+    VISIT_VARIABLE,
     AgentCalled,
     AgentCompleted,
     AgentConnected,
@@ -183,7 +185,16 @@ def event_time(headers: Headers, received_at: datetime) -> datetime:
 @lru_cache(maxsize=8)
 def wanted_variables(topic_variables: tuple[str, ...]) -> frozenset[str]:
     """Every channel variable the listener reads (for VarSet filtering and manager.conf eventfilter)."""
-    return frozenset((*topic_variables, RECORDING_VARIABLE, QUEUE_STATUS_VARIABLE, IVR_OUTCOME_VARIABLE))
+    return frozenset(
+        (
+            *topic_variables,
+            RECORDING_VARIABLE,
+            QUEUE_STATUS_VARIABLE,
+            IVR_OUTCOME_VARIABLE,
+            LANGUAGE_VARIABLE,
+            VISIT_VARIABLE,
+        )
+    )
 
 
 # ---------------------------------------------------------------- one parser per event
@@ -218,6 +229,7 @@ def hangup(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> 
         _opt_int(headers, "cause"),
         _opt(headers, "cause-txt"),
         variables,
+        _opt(headers, "language"),
     )
 
 
@@ -273,7 +285,20 @@ def agent_connect(headers: Headers, at: datetime, topic_variables: tuple[str, ..
 
 
 def agent_complete(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> AgentCompleted:
-    return AgentCompleted(at, *_agent_leg(headers), _opt_int(headers, "talktime"), _opt(headers, "reason"))
+    # Asterisk 22 sometimes leaves out every caller field (burst capture, call B03); the member's
+    # channel is in the same call, so DestLinkedid names it, and Queue + Interface name the stay.
+    linkedid = _opt(headers, "linkedid") or _text(headers, "destlinkedid")
+    interface = _text(headers, "interface")
+    return AgentCompleted(
+        at,
+        _text(headers, "queue"),
+        _opt(headers, "uniqueid"),
+        linkedid,
+        interface,
+        _opt(headers, "membername") or interface,
+        _opt_int(headers, "talktime"),
+        _opt(headers, "reason"),
+    )
 
 
 def queue_params(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> QueueParams:

@@ -13,7 +13,8 @@ from pathlib import PurePath
 
 from ami_listener import event_types as ev
 from ami_listener.event_table import KNOWN_EVENTS, parse_event, parse_routed
-from ami_listener.resync import Snapshot, apply_snapshot
+from ami_listener.gap import GapCall, gap_calls
+from ami_listener.resync import Snapshot, apply_snapshot, close_vanished
 from ami_listener.state import LiveState
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ class Processor:
         self.state = LiveState(pbx, topic_variables=topic_variables, recordings_dir=recordings_dir)
         self.events_total = 0
         self.parse_errors_total = 0
+        self.state_errors_total = 0  # the state machine failed on a well-formed event: a bug
+        self.snapshots_applied = 0
+        # Asterisk's queue_log and CDR text read at the last (re)connect, to recover the gap.
+        self.gap_records: tuple[str, str] | None = None
         self.unknown_events_total = 0
         self.lost_total = 0
         self._unknown_seen: set[str] = set()
@@ -86,9 +91,13 @@ class Processor:
             part = Snapshot(at=snap.at, channels=snap.channels)
         else:
             part = Snapshot(at=snap.at, queues=snap.queues, members=snap.members, entries=snap.entries)
+        apply_snapshot(self.state, part)
+        lost: list[str] = []
         if not self._lists:
             self._snapshot = None
-        lost = apply_snapshot(self.state, part)
+            lost = close_vanished(self.state, snap.at, self._gap(snap.at))
+            self.gap_records = None
+            self.snapshots_applied += 1
         self.lost_total += len(lost)
         log.info(
             "live state rebuilt from snapshot",
@@ -99,6 +108,13 @@ class Processor:
                 "lost_during_disconnect": len(lost),
             },
         )
+
+    def _gap(self, until: datetime) -> dict[str, GapCall] | None:
+        since = self.state.last_event_at
+        if self.gap_records is None or since is None:
+            return None
+        known = frozenset(self.state.calls.open)
+        return gap_calls(*self.gap_records, since, until, known)
 
     def abort_snapshot(self) -> None:
         self._lists = {}
@@ -140,8 +156,8 @@ class Processor:
         try:
             handler(self.state, event)
         except Exception:
-            # A state bug must not stop the stream: count it, keep the event in the log, go on.
-            self.parse_errors_total += 1
+            # A state bug must not stop the stream: count it apart, keep the event in the log, go on.
+            self.state_errors_total += 1
             log.exception("could not apply event", extra={"pbx": self.pbx, "event": repr(event)})
             return None
         return event

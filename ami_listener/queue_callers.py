@@ -50,6 +50,7 @@ class QueueCallers:
         call.queue_entered_at = e.at
         call.initial_position = e.position
         call.outcome = CallOutcome.IN_PROGRESS
+        call.abandoned = False
         call.wait_s = None
         stay = StayRecord(self.pbx, e.linkedid, e.uniqueid, e.queue, e.at, e.position)
         self.stays[(e.uniqueid, e.queue)] = stay
@@ -71,22 +72,25 @@ class QueueCallers:
         if stay is not None and stay.left_at is None:
             stay.left_at = e.at
             self.ledger.stay(stay)
-        if call is not None and call.outcome is CallOutcome.IN_PROGRESS and call.queue == e.queue:
+        waiting = call is not None and call.outcome is CallOutcome.IN_PROGRESS and not call.abandoned
+        if call is not None and waiting and call.queue == e.queue:
             # Answered calls get AgentConnect right after this; others keep the wait up to here.
             call.wait_s = seconds(call.queue_entered_at, e.at, None)
             call.ringing = False
             self.ledger.call(call)
 
     def abandon(self, e: ev.CallerAbandoned, call: CallRecord | None) -> None:
+        # Asterisk 22 sends QueueCallerAbandon for a queue timeout too, before the Hangup whose
+        # QUEUESTATUS=TIMEOUT tells them apart: the outcome is decided when the call ends.
         self.stop_waiting(e.queue, e.uniqueid)
-        stay = self.stays.pop((e.uniqueid, e.queue), None)
+        stay = self.stays.get((e.uniqueid, e.queue))
         if stay is not None:
             stay.left_at = e.at
-            stay.outcome = CallOutcome.ABANDONED
+            stay.abandoned = True
             stay.wait_s = seconds(stay.entered_at, e.at, e.hold_time)
             self.ledger.stay(stay)
         if call is not None:
-            call.outcome = CallOutcome.ABANDONED
+            call.abandoned = True
             call.wait_s = seconds(call.queue_entered_at, e.at, e.hold_time)
             call.ringing = False
             self.ledger.call(call)
@@ -115,7 +119,12 @@ class QueueCallers:
             call.talk_s = talk
             call.completed = True
             self.ledger.call(call)
-        stay = self.stays.pop((e.uniqueid, e.queue), None)
+        uniqueid = e.uniqueid
+        if uniqueid is None:  # only the member's fields came: the call's stay in this queue
+            uniqueid = next(
+                (u for (u, q), s in self.stays.items() if q == e.queue and s.linkedid == e.linkedid), ""
+            )
+        stay = self.stays.pop((uniqueid, e.queue), None)
         if stay is not None:
             stay.talk_s = talk
             self.ledger.stay(stay)
@@ -135,11 +144,15 @@ class QueueCallers:
         if stay.left_at is None:
             stay.left_at = at
         if stay.outcome is CallOutcome.IN_PROGRESS:
-            if forced is not None:
+            if stay.abandoned:
+                timed_out = call.queue_status == "TIMEOUT" and call.queue == stay.queue
+                stay.outcome = CallOutcome.TIMEOUT if timed_out else CallOutcome.ABANDONED
+            elif forced is not None:
                 stay.outcome = forced
             elif call.queue == stay.queue:
                 stay.outcome = final_outcome(call)
             else:
                 stay.outcome = CallOutcome.TIMEOUT
-            stay.wait_s = seconds(stay.entered_at, stay.left_at, None)
+            if stay.wait_s is None:
+                stay.wait_s = seconds(stay.entered_at, stay.left_at, None)
         self.ledger.stay(stay)

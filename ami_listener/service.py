@@ -23,9 +23,11 @@ from ami_listener.connection import LIST_PREFIX, AmiConnection
 from ami_listener.event_table import noise_filter
 from ami_listener.event_types import PbxBooted
 from ami_listener.events import headers_of
+from ami_listener.pbx_health import PbxHealth
 from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
 from ami_listener.records import Changes
-from ami_listener.store import PbxHealth, Store
+from ami_listener.restore import OpenRecords, load_open, restore
+from ami_listener.store import Store
 from hotline.errors import AmiError
 from hotline.live import LiveView
 from hotline.settings import PbxSettings, Settings
@@ -39,10 +41,11 @@ PUBLISH_EVERY_S = 0.25  # at most ~4 live-view publishes per second per PBX
 
 @dataclass
 class _Item:
-    kind: str  # "message" | "frame_error" | "connected" | "lost" | "stop"
+    kind: str  # "message" | "frame_error" | "restore" | "connected" | "lost" | "stop"
     at: datetime
     headers: dict[str, Any] = field(default_factory=dict)
     text: str = ""
+    payload: Any = None  # "restore": OpenRecords; "connected": (queue_log, cdr) texts or None
 
 
 class PbxLink:
@@ -81,11 +84,18 @@ class PbxLink:
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
         self.records_lost_total = 0  # rows dropped because the retry buffer was full
+        self.values_cleaned_total = 0
+        self.rows_rejected_total = 0
+        self.rejected: list[str] = []  # the latest refused rows with their reasons (bounded)
+        self._last_health_write = 0.0
+        self._publish_now = False
         self.sessions_started = 0
         self.sessions_ended = 0
 
     # ---------------------------------------------------------------- connection side
     async def run_connection(self) -> None:
+        records = await asyncio.to_thread(load_open, self.store.session_factory, self.pbx.name)
+        self._enqueue(_Item("restore", utcnow(), payload=records))
         delay = self.settings.ami.reconnect_min_s
         first = True
         while not self._stopping.is_set():
@@ -141,7 +151,7 @@ class PbxLink:
         await connection.open(timeout)
         self.connected = True
         self.sessions_started += 1
-        self._enqueue(_Item("connected", utcnow()))
+        self._enqueue(_Item("connected", utcnow(), payload=await self._asterisk_records()))
         version_task = asyncio.create_task(self._learn_version(connection, timeout))
         log.info("AMI connected", extra={"pbx": self.pbx.name, "host": self.pbx.host, "port": self.pbx.port})
         stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
@@ -165,6 +175,24 @@ class PbxLink:
             stopping.cancel()
             version_task.cancel()
         return True
+
+    async def _asterisk_records(self) -> tuple[str, str] | None:
+        """queue_log and CDR text, when configured (read in a thread: they can be large)."""
+        paths = self.pbx.queue_log_path, self.pbx.cdr_path
+        if paths == (None, None):
+            return None
+
+        def read() -> tuple[str, str]:
+            texts = []
+            for path in paths:
+                try:
+                    texts.append(path.read_text(encoding="utf-8", errors="replace") if path else "")
+                except OSError as exc:
+                    log.error("cannot read Asterisk records %s: %s", path, exc, extra={"pbx": self.pbx.name})
+                    texts.append("")
+            return texts[0], texts[1]
+
+        return await asyncio.to_thread(read)
 
     async def _learn_version(self, connection: AmiConnection, limit_s: float) -> None:
         """Fill Pbx.asterisk_version without holding up the session (CoreSettings may be refused)."""
@@ -238,6 +266,8 @@ class PbxLink:
             try:
                 item = await asyncio.wait_for(self.queue.get(), wait)
             except TimeoutError:
+                if time.monotonic() - self._last_health_write >= self.settings.ami.heartbeat_s:
+                    self._health_dirty = True  # the heartbeat: alive, even when the PBX is idle
                 self._start_flush(force_view=False)
                 continue
             stop = False
@@ -259,7 +289,12 @@ class PbxLink:
                 await self._flush(force_view=True)
                 return
             now = time.monotonic()
-            if applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
+            if self._publish_now:  # a rebuilt state is shown at once, not with the next event
+                self._publish_now = False
+                if self._flush_task is not None and not self._flush_task.done():
+                    await self._flush_task
+                self._start_flush(force_view=True)
+            elif applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
                 self._start_flush(force_view=False)
             # Let the connection read more (and the flush progress) between batches.
             await asyncio.sleep(0)
@@ -272,7 +307,10 @@ class PbxLink:
     def _apply(self, item: _Item) -> None:
         processor = self.processor
         if item.kind == "message":
+            snapshots = processor.snapshots_applied
             event = processor.handle(item.headers, item.at)
+            if processor.snapshots_applied != snapshots:
+                self._publish_now = self._view_dirty = True
             if isinstance(event, PbxBooted) and not processor.snapshot_pending:
                 self._request_snapshot(item.at)  # Asterisk (re)started or reloaded
             if event is not None:
@@ -282,8 +320,14 @@ class PbxLink:
             reason, _, sample = item.text.partition("\n")
             processor.bad_frame(reason, sample)
             self._health_dirty = True
+        elif item.kind == "restore":
+            records: OpenRecords = item.payload
+            restore(processor.state, records)
+            if records.calls:
+                log.info("restored open records", extra={"pbx": self.pbx.name, "calls": len(records.calls)})
         elif item.kind == "connected":
             self._connected_changed_at = item.at
+            processor.gap_records = item.payload
             if not self.processor.snapshot_pending:  # FullyBooted may have asked already
                 self._request_snapshot(item.at)
             self._health_dirty = self._view_dirty = True
@@ -306,7 +350,7 @@ class PbxLink:
         pending = self._pending
         self._pending = []
         try:
-            await asyncio.to_thread(self.store.write, self.pbx.name, pending, health, view)
+            report = await asyncio.to_thread(self.store.write, self.pbx.name, pending, health, view)
         except Exception:
             # Keep the rows and retry with the next flush: a database outage must not lose calls.
             log.exception("database write failed; will retry", extra={"pbx": self.pbx.name})
@@ -314,6 +358,14 @@ class PbxLink:
             return
         finally:
             self._last_flush = time.monotonic()
+        self._last_health_write = self._last_flush
+        self.values_cleaned_total += report.cleaned
+        self.rows_rejected_total += len(report.rejected)
+        if report.cleaned:
+            log.warning(
+                "cleaned %d values (NUL bytes, too long)", report.cleaned, extra={"pbx": self.pbx.name}
+            )
+        self.rejected = (self.rejected + [f"{r.table} {r.key}: {r.reason}" for r in report.rejected])[-100:]
         self._health_dirty = False
         if view is not None:
             self._view_dirty = False
@@ -353,6 +405,12 @@ class PbxLink:
             reconnects_total=self.reconnects_total,
             asterisk_version=self.asterisk_version,
             connected_changed_at=self._connected_changed_at,
+            heartbeat_at=utcnow(),
+            state_errors_total=p.state_errors_total,
+            lost_calls_total=p.lost_total,
+            values_cleaned_total=self.values_cleaned_total,
+            rows_rejected_total=self.rows_rejected_total,
+            records_lost_total=self.records_lost_total,
         )
 
     async def stop(self) -> None:

@@ -2,42 +2,83 @@
 
 Sync SQLAlchemy, called from the listener through asyncio.to_thread. Rows are keyed by their natural
 keys ((pbx, linkedid), (pbx, uniqueid, queue, entered_at) ...), so replaying a capture twice leaves
-exactly the same rows.
+exactly the same rows. An upsert never replaces a known value with NULL (a listener restarted in
+the middle of a call knows less than the one before it).
+
+Bad values never stop saving: text is cleaned where it enters (NUL bytes stripped, cut to the
+column size, counted); a batch the database still refuses is written again row by row, and a row
+that fails alone is set aside with its reason (logged, counted, reported) while the others are saved.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami_listener.pbx_health import PbxHealth, write_health
 from ami_listener.records import Changes, FinishedRecording
 from hotline.live import LiveView, publish
-from hotline.models import Agent, AgentPeriod, Base, Call, Pbx, QueueEntry
-from hotline.timeutil import utcnow
+from hotline.models import Agent, AgentPeriod, Base, Call, IvrVisit, QueueEntry
 
 log = logging.getLogger(__name__)
 
 CHUNK = 200
+CALL_KEYS = ("pbx", "linkedid")
+STAY_KEYS = ("pbx", "uniqueid", "queue", "entered_at")
+PERIOD_KEYS = ("pbx", "interface", "kind", "queue", "started_at")
+AGENT_KEYS = ("pbx", "interface")
 
 
 @dataclass
-class PbxHealth:
-    name: str
-    host: str
-    connected: bool
-    last_event_at: datetime | None
-    events_total: int
-    parse_errors_total: int
-    reconnects_total: int
-    asterisk_version: str | None = None
-    connected_changed_at: datetime | None = None
+class Rejected:
+    table: str
+    key: tuple[Any, ...]
+    reason: str
+
+
+@dataclass
+class WriteReport:
+    """What one write had to change or leave out (the caller counts and reports it)."""
+
+    cleaned: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _limits(model: type[Base]) -> dict[str, int]:
+    return {
+        column.key: column.type.length
+        for column in model.__table__.columns
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+_LIMITS: dict[type[Base], dict[str, int]] = {m: _limits(m) for m in (Call, QueueEntry, AgentPeriod, Agent)}
+
+
+def clean_rows(model: type[Base], rows: list[dict[str, Any]]) -> int:
+    """Strip NUL bytes (PostgreSQL refuses them) and cut text to its column's size; returns how many
+    values were changed."""
+    limits = _LIMITS[model]
+    changed = 0
+    for row in rows:
+        for key, value in row.items():
+            if not isinstance(value, str):
+                continue
+            cleaned = value.replace("\x00", "") if "\x00" in value else value
+            limit = limits.get(key)
+            if limit is not None and len(cleaned) > limit:
+                cleaned = cleaned[:limit]
+            if cleaned is not value:
+                row[key] = cleaned
+                changed += 1
+    return changed
 
 
 def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
@@ -45,12 +86,19 @@ def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]],
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
     for start in range(0, len(rows), CHUNK):
         chunk = list(rows[start : start + CHUNK])
         statement = insert(model).values(chunk)
         columns = [c for c in chunk[0] if c not in keys]
         statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
+            index_elements=list(keys),
+            set_={
+                c: func.coalesce(statement.excluded[c], table.c[c])
+                if table.c[c].nullable
+                else statement.excluded[c]
+                for c in columns
+            },
         )
         session.execute(statement)
 
@@ -63,42 +111,119 @@ def _dedupe(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, A
     return list(latest.values())
 
 
+@dataclass
+class _Batch:
+    calls: list[dict[str, Any]]
+    stays: list[tuple[str, dict[str, Any]]]
+    periods: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+    recordings: list[FinishedRecording]
+
+
 class Store:
     def __init__(self, session_factory: sessionmaker[Session], *, recordings_enabled: bool = True) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
-        self._enqueue_missing_logged = False
 
     def write(
         self, pbx: str, changes: Sequence[Changes], health: PbxHealth | None, view: LiveView | None
-    ) -> None:
-        """One transaction: every change in order, the PBX health row and the live view."""
-        calls = _dedupe([r for c in changes for r in c.calls], ("pbx", "linkedid"))
-        stays = [s for c in changes for s in c.stays]
-        periods = _dedupe(
-            [r for c in changes for r in c.periods], ("pbx", "interface", "kind", "queue", "started_at")
+    ) -> WriteReport:
+        """One transaction: every change in order, the PBX health row and the live view.
+
+        Raises only when the database cannot be reached (the caller keeps the rows and retries)."""
+        batch = _Batch(
+            calls=_dedupe([r for c in changes for r in c.calls], CALL_KEYS),
+            stays=[s for c in changes for s in c.stays],
+            periods=_dedupe([r for c in changes for r in c.periods], PERIOD_KEYS),
+            agents=_dedupe([r for c in changes for r in c.agents], AGENT_KEYS),
+            recordings=[r for c in changes for r in c.recordings],
         )
-        agents = _dedupe([r for c in changes for r in c.agents], ("pbx", "interface"))
-        recordings = [r for c in changes for r in c.recordings]
-        with self.session_factory() as session, session.begin():
-            _upsert(session, Call, calls, ("pbx", "linkedid"))
-            if stays or recordings:
-                ids = self._call_ids(session, pbx, {s[0] for s in stays} | {r.linkedid for r in recordings})
-                stay_rows = [{**row, "call_id": ids[linkedid]} for linkedid, row in stays if linkedid in ids]
-                _upsert(
-                    session,
-                    QueueEntry,
-                    _dedupe(stay_rows, ("pbx", "uniqueid", "queue", "entered_at")),
-                    ("pbx", "uniqueid", "queue", "entered_at"),
+        report = WriteReport()
+        report.cleaned += clean_rows(Call, batch.calls)
+        report.cleaned += clean_rows(QueueEntry, [row for _, row in batch.stays])
+        report.cleaned += clean_rows(AgentPeriod, batch.periods)
+        report.cleaned += clean_rows(Agent, batch.agents)
+        try:
+            with self.session_factory() as session, session.begin():
+                self._write_batch(session, pbx, batch, None)
+                self._finish(session, health, view, report)
+        except OperationalError:
+            raise
+        except DBAPIError as exc:
+            log.warning(
+                "batch refused (%s); writing it row by row", type(exc.orig).__name__, extra={"pbx": pbx}
+            )
+            with self.session_factory() as session, session.begin():
+                self._write_batch(session, pbx, batch, report)
+                self._finish(session, health, view, report)
+        return report
+
+    @staticmethod
+    def _finish(
+        session: Session, health: PbxHealth | None, view: LiveView | None, report: WriteReport
+    ) -> None:
+        if health is not None:
+            health.values_cleaned_total += report.cleaned
+            health.rows_rejected_total += len(report.rejected)
+            write_health(session, health)
+        if view is not None:
+            publish(session, view)
+
+    def _write_batch(self, session: Session, pbx: str, batch: _Batch, report: WriteReport | None) -> None:
+        """Write everything; with a report, each row alone (in a savepoint) and refused rows set aside."""
+        self._known_visits(session, batch.calls)
+        self._rows(session, Call, batch.calls, CALL_KEYS, report)
+        if batch.stays or batch.recordings:
+            linkedids = {s[0] for s in batch.stays} | {r.linkedid for r in batch.recordings}
+            ids = self._call_ids(session, pbx, linkedids)
+            stay_rows = [
+                {**row, "call_id": ids[linkedid]} for linkedid, row in batch.stays if linkedid in ids
+            ]
+            self._rows(session, QueueEntry, _dedupe(stay_rows, STAY_KEYS), STAY_KEYS, report)
+            for recording in batch.recordings:
+                self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
+        self._rows(session, AgentPeriod, batch.periods, PERIOD_KEYS, report)
+        self._rows(session, Agent, batch.agents, AGENT_KEYS, report)
+
+    @staticmethod
+    def _rows(
+        session: Session,
+        model: type[Base],
+        rows: list[dict[str, Any]],
+        keys: Sequence[str],
+        report: WriteReport | None,
+    ) -> None:
+        if report is None:
+            _upsert(session, model, rows, keys)
+            return
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    _upsert(session, model, [row], keys)
+            except OperationalError:
+                raise
+            except DBAPIError as exc:
+                key = tuple(row.get(k) for k in keys)
+                reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                report.rejected.append(Rejected(model.__tablename__, key, reason))
+                log.error(
+                    "row refused by the database, set aside: %s %s: %s",
+                    model.__tablename__,
+                    key,
+                    reason,
+                    extra={"row": {k: repr(v)[:300] for k, v in row.items()}},
                 )
-                for recording in recordings:
-                    self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
-            _upsert(session, AgentPeriod, periods, ("pbx", "interface", "kind", "queue", "started_at"))
-            _upsert(session, Agent, agents, ("pbx", "interface"))
-            if health is not None:
-                self._health(session, health)
-            if view is not None:
-                publish(session, view)
+
+    @staticmethod
+    def _known_visits(session: Session, calls: list[dict[str, Any]]) -> None:
+        # HOTLINE_VISIT names the IVR's visit row; one from another database must not break the FK.
+        wanted = {row["ivr_visit_id"] for row in calls if row.get("ivr_visit_id") is not None}
+        if not wanted:
+            return
+        known = set(session.scalars(select(IvrVisit.id).where(IvrVisit.id.in_(sorted(wanted)))))
+        for row in calls:
+            if row.get("ivr_visit_id") is not None and row["ivr_visit_id"] not in known:
+                row["ivr_visit_id"] = None
 
     @staticmethod
     def _call_ids(session: Session, pbx: str, linkedids: set[str]) -> dict[str, int]:
@@ -116,13 +241,8 @@ class Store:
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
         if not self.recordings_enabled:
             return
-        try:
-            from transcription.jobs import enqueue_recording
-        except ImportError:
-            if not self._enqueue_missing_logged:
-                self._enqueue_missing_logged = True
-                log.warning("transcription.jobs is not installed; recordings are not queued")
-            return
+        from transcription.jobs import enqueue_recording
+
         try:
             with session.begin_nested():
                 enqueue_recording(
@@ -133,27 +253,8 @@ class Store:
                     call_id=call_id,
                     language=recording.language,
                 )
+        except OperationalError:
+            raise
         except Exception:
             # The call record matters more than its transcription; log and keep the batch.
             log.exception("could not queue recording", extra={"pbx": pbx, "path": recording.path})
-
-    @staticmethod
-    def _health(session: Session, health: PbxHealth) -> None:
-        row = session.scalar(select(Pbx).where(Pbx.name == health.name))
-        if row is None:
-            row = Pbx(name=health.name)
-            session.add(row)
-        changed = row.connected != health.connected
-        row.host = health.host
-        row.connected = health.connected
-        row.last_event_at = health.last_event_at
-        row.events_total = health.events_total
-        row.parse_errors_total = health.parse_errors_total
-        row.reconnects_total = health.reconnects_total
-        if health.asterisk_version:
-            row.asterisk_version = health.asterisk_version
-        if changed or (row.last_connected_at is None and health.connected):
-            if health.connected:
-                row.last_connected_at = health.connected_changed_at or utcnow()
-            else:
-                row.last_disconnected_at = health.connected_changed_at or utcnow()
