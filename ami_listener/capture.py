@@ -88,11 +88,18 @@ def renumber(data: bytes, shift: int) -> bytes:
 
 
 def with_timestamp(data: bytes, wall: float) -> bytes:
-    """Insert `Timestamp:` after the Event line, where Asterisk puts it (timestampevents=yes)."""
+    """Put `Timestamp:` after the Event line, where Asterisk puts it (timestampevents=yes); a frame
+    that already has one (a capture of a PBX with timestampevents) gets it replaced, never doubled."""
     end = data.find(b"\r\n")
     if end < 0 or not data.startswith(b"Event:"):
         return data
-    return data[: end + 2] + b"Timestamp: %.6f\r\n" % wall + data[end + 2 :]
+    stamp = b"Timestamp: %.6f\r\n" % wall
+    found = data.find(b"\r\nTimestamp: ")
+    if found >= 0:
+        stop = data.find(b"\r\n", found + 2)
+        if stop >= 0:
+            return data[: found + 2] + stamp + data[stop + 2 :]
+    return data[: end + 2] + stamp + data[end + 2 :]
 
 
 def parse_frame(data: bytes) -> dict[str, str]:

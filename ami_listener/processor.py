@@ -36,6 +36,7 @@ class Processor:
         self.snapshots_applied = 0
         # Asterisk's queue_log and CDR text read at the last (re)connect, to recover the gap.
         self.gap_records: tuple[str, str] | None = None
+        self.gap_since: datetime | None = None  # the last event seen before the (re)connect
         self.unknown_events_total = 0
         self.lost_total = 0
         self._unknown_seen: set[str] = set()
@@ -95,7 +96,7 @@ class Processor:
         lost: list[str] = []
         if not self._lists:
             self._snapshot = None
-            lost = close_vanished(self.state, snap.at, self._gap(snap.at))
+            lost = close_vanished(self.state, snap.at, self._gap(snap.at), self.gap_since)
             self.gap_records = None
             self.snapshots_applied += 1
         self.lost_total += len(lost)
@@ -110,7 +111,7 @@ class Processor:
         )
 
     def _gap(self, until: datetime) -> dict[str, GapCall] | None:
-        since = self.state.last_event_at
+        since = self.gap_since
         if self.gap_records is None or since is None:
             return None
         known = frozenset(self.state.calls.open)

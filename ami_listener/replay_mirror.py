@@ -70,6 +70,10 @@ _MIRRORED = (
 )
 
 
+def event_needs_queue(h: dict[str, str]) -> bool:
+    return h.get("Event", "").startswith(("QueueCaller", "QueueMember"))
+
+
 @dataclass
 class Mirror:
     """What the PBX had at the current replay point, to answer snapshot lists."""
@@ -84,6 +88,8 @@ class Mirror:
         if not data.startswith(_MIRRORED):
             return
         h = parse_frame(data)
+        if "Queue" not in h and event_needs_queue(h):
+            return  # a truncated frame: a real PBX never sends it, nothing to mirror
         event = h.get("Event", "")
         uniqueid = h.get("Uniqueid")
         if event == "Newchannel" and uniqueid:

@@ -116,7 +116,9 @@ def _resync_waiting(state: LiveState, snap: Snapshot, queue: str) -> None:
     state.queues.waiting[queue] = rebuilt
 
 
-def close_vanished(state: LiveState, at: datetime, gap: dict[str, GapCall] | None) -> list[str]:
+def close_vanished(
+    state: LiveState, at: datetime, gap: dict[str, GapCall] | None, last_seen: datetime | None = None
+) -> list[str]:
     """After a snapshot: fill what the gap's records tell, close calls none of whose channels exist
     (from the records when they say how it ended, else as lost), and add calls that began and ended
     entirely in the gap. Returns the linkedids closed as lost during disconnect."""
@@ -130,9 +132,10 @@ def close_vanished(state: LiveState, at: datetime, gap: dict[str, GapCall] | Non
             continue
         if facts is not None and facts.ended_at is not None:
             call.recovered = True
-            state.finish(call, max(facts.ended_at, state.last_event_at or facts.ended_at), None)
+            state.finish(call, facts.ended_at, None)
         else:
-            state.finish(call, state.last_event_at or at, CallOutcome.LOST_DURING_DISCONNECT)
+            # Ended between the last event we saw and now: the earliest possible end, never later.
+            state.finish(call, last_seen or state.last_event_at or at, CallOutcome.LOST_DURING_DISCONNECT)
             lost.append(call.linkedid)
     for linkedid, facts in gap.items():
         if state.calls.finished(linkedid) or linkedid in state.calls.open:

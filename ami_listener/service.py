@@ -328,6 +328,7 @@ class PbxLink:
         elif item.kind == "connected":
             self._connected_changed_at = item.at
             processor.gap_records = item.payload
+            processor.gap_since = processor.state.last_event_at
             if not self.processor.snapshot_pending:  # FullyBooted may have asked already
                 self._request_snapshot(item.at)
             self._health_dirty = self._view_dirty = True
