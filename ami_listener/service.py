@@ -148,10 +148,12 @@ class PbxLink:
         )
         self._connection = connection
         timeout = self.pbx.ping_timeout_s
+        # Read before logging in: once in, events queue up ahead of the "connected" item.
+        records = await self._asterisk_records()
         await connection.open(timeout)
         self.connected = True
         self.sessions_started += 1
-        self._enqueue(_Item("connected", utcnow(), payload=await self._asterisk_records()))
+        self._enqueue(_Item("connected", utcnow(), payload=records))
         version_task = asyncio.create_task(self._learn_version(connection, timeout))
         log.info("AMI connected", extra={"pbx": self.pbx.name, "host": self.pbx.host, "port": self.pbx.port})
         stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
