@@ -41,11 +41,12 @@ PUBLISH_EVERY_S = 0.25  # at most ~4 live-view publishes per second per PBX
 
 @dataclass
 class _Item:
-    kind: str  # "message" | "frame_error" | "restore" | "connected" | "lost" | "stop"
+    # "message" | "frame_error" | "restore" | "login" | "login_failed" | "connected" | "lost" | "stop"
+    kind: str
     at: datetime
     headers: dict[str, Any] = field(default_factory=dict)
     text: str = ""
-    payload: Any = None  # "restore": OpenRecords; "connected": (queue_log, cdr) texts or None
+    payload: Any = None  # "restore": OpenRecords; "login": (queue_log, cdr) texts or None
 
 
 class PbxLink:
@@ -89,6 +90,8 @@ class PbxLink:
         self.rejected: list[str] = []  # the latest refused rows with their reasons (bounded)
         self._last_health_write = 0.0
         self._publish_now = False
+        self._rebuilding = False  # between a login and its snapshot: the state is not yet true
+        self._login_queued = False
         self.sessions_started = 0
         self.sessions_ended = 0
 
@@ -116,6 +119,9 @@ class PbxLink:
                 if self.connected:
                     self.connected = False
                     self._enqueue(_Item("lost", utcnow()))
+                elif self._login_queued:
+                    self._enqueue(_Item("login_failed", utcnow()))
+                self._login_queued = False
                 self.sessions_ended = self.sessions_started
             if self._stopping.is_set():
                 break
@@ -148,12 +154,14 @@ class PbxLink:
         )
         self._connection = connection
         timeout = self.pbx.ping_timeout_s
-        # Read before logging in: once in, events queue up ahead of the "connected" item.
-        records = await self._asterisk_records()
+        # Queued before logging in: the session's first messages (FullyBooted, the snapshot lists)
+        # may all arrive before open() returns, and the gap must be known when the snapshot ends.
+        self._enqueue(_Item("login", utcnow(), payload=await self._asterisk_records()))
+        self._login_queued = True
         await connection.open(timeout)
         self.connected = True
         self.sessions_started += 1
-        self._enqueue(_Item("connected", utcnow(), payload=records))
+        self._enqueue(_Item("connected", utcnow()))
         version_task = asyncio.create_task(self._learn_version(connection, timeout))
         log.info("AMI connected", extra={"pbx": self.pbx.name, "host": self.pbx.host, "port": self.pbx.port})
         stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
@@ -313,6 +321,7 @@ class PbxLink:
             event = processor.handle(item.headers, item.at)
             if processor.snapshots_applied != snapshots:
                 self._publish_now = self._view_dirty = True
+                self._rebuilding = False
             if isinstance(event, PbxBooted) and not processor.snapshot_pending:
                 self._request_snapshot(item.at)  # Asterisk (re)started or reloaded
             if event is not None:
@@ -327,14 +336,19 @@ class PbxLink:
             restore(processor.state, records)
             if records.calls:
                 log.info("restored open records", extra={"pbx": self.pbx.name, "calls": len(records.calls)})
-        elif item.kind == "connected":
-            self._connected_changed_at = item.at
+        elif item.kind == "login":
+            self._rebuilding = True
             processor.gap_records = item.payload
             processor.gap_since = processor.state.last_event_at
+        elif item.kind == "connected":
+            self._connected_changed_at = item.at
             if not self.processor.snapshot_pending:  # FullyBooted may have asked already
                 self._request_snapshot(item.at)
             self._health_dirty = self._view_dirty = True
+        elif item.kind == "login_failed":
+            self._rebuilding = False
         elif item.kind == "lost":
+            self._rebuilding = False
             processor.abort_snapshot()
             self._connected_changed_at = item.at
             self._health_dirty = self._view_dirty = True
@@ -345,7 +359,12 @@ class PbxLink:
             self._pending.append(changes)
         now = time.monotonic()
         view = None
-        if self._view_dirty and (force_view or now - self._last_publish >= PUBLISH_EVERY_S):
+        # A half-rebuilt state is not shown: the finished snapshot is published at once instead.
+        if (
+            self._view_dirty
+            and not (self._rebuilding and not force_view)
+            and (force_view or now - self._last_publish >= PUBLISH_EVERY_S)
+        ):
             view = self.processor.state.view(connected=self.connected, at=utcnow())
         if not self._pending and view is None and not self._health_dirty:
             return
