@@ -173,9 +173,13 @@ class PbxLink:
                 )
                 if lost.done() or stopping.done():
                     break
+                if self._reading_paused:
+                    continue  # we hold the PBX back ourselves: its Pong could not be read now
                 try:
                     await connection.ping_once(timeout)
                 except TimeoutError:
+                    if self._reading_paused:
+                        continue
                     log.warning(
                         "AMI Ping unanswered: connection is half-open, reconnecting",
                         extra={"pbx": self.pbx.name},

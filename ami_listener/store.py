@@ -12,6 +12,7 @@ that fails alone is set aside with its reason (logged, counted, reported) while 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,26 +82,33 @@ def clean_rows(model: type[Base], rows: list[dict[str, Any]]) -> int:
     return changed
 
 
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, model: type[Base], columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Any:
+    """One compiled-once statement per shape: rows are then sent as one executemany (the
+    driver batches them), instead of a fresh multi-row VALUES statement compiled per chunk."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={
+            c: func.coalesce(statement.excluded[c], table.c[c])
+            if table.c[c].nullable
+            else statement.excluded[c]
+            for c in columns
+            if c not in keys
+        },
+    )
+
+
 def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
-    for start in range(0, len(rows), CHUNK):
-        chunk = list(rows[start : start + CHUNK])
-        statement = insert(model).values(chunk)
-        columns = [c for c in chunk[0] if c not in keys]
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={
-                c: func.coalesce(statement.excluded[c], table.c[c])
-                if table.c[c].nullable
-                else statement.excluded[c]
-                for c in columns
-            },
-        )
-        session.execute(statement)
+    connection = session.connection()
+    statement = _upsert_statement(connection.dialect.name, model, tuple(rows[0]), tuple(keys))
+    connection.execute(statement, list(rows))
 
 
 def _dedupe(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
