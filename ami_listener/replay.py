@@ -5,8 +5,9 @@ substituted), then sends the recorded messages with their recorded timing (`spee
 0 = as fast as possible). Each event gets a `Timestamp:` header with its recorded wall time, exactly
 as Asterisk sends it with `timestampevents = yes`, so replays reproduce the original times.
 
-While playing it answers Ping and the snapshot lists (QueueStatus, CoreShowChannels) from the state
-the capture had reached at that point (channels, waiting callers and members seen so far), in the
+While playing it answers Ping and the snapshot lists (QueueStatus, CoreShowChannels) that the capture
+does not answer itself (a live capture holds the real answers to the first ones) from the state the
+capture had reached at that point (channels, waiting callers and members seen so far), in the
 list format the captures show. Fault injection: `cuts` are byte offsets of the capture at which the
 connection is closed mid-message; the next connection resumes at the message that was cut (Asterisk kept
 running meanwhile, and nothing it said is lost). `next_parts` are served to later connections (the
@@ -30,6 +31,8 @@ from ami_listener.replay_mirror import Mirror, frame
 from hotline.errors import CaptureError
 
 log = logging.getLogger(__name__)
+
+_ACTION_ID = re.compile(rb"\r\nActionID: ([^\r]*)\r\n")
 
 
 class ReplayServer:
@@ -55,6 +58,12 @@ class ReplayServer:
         if present and speed == 0:
             raise CaptureError("a replay re-timed to the present needs a speed > 0")
         self.parts = [load_capture(capture), *(load_capture(p) for p in next_parts)]
+        # Action ids the capture itself answers (a live capture holds the real snapshot lists of the
+        # listener's first requests): those are played as recorded, never answered from the mirror.
+        self._recorded_ids = [
+            {match.decode() for m in part.messages for match in _ACTION_ID.findall(m.data)}
+            for part in self.parts
+        ]
         self.speed = speed
         self.host = host
         self.port = port
@@ -272,6 +281,8 @@ class ReplayServer:
                         ]
                     )
                 ]
+            elif name in ("queuestatus", "coreshowchannels") and action_id in self._recorded_ids[self._part]:
+                frames = []
             elif name == "queuestatus":
                 frames = self._mirror.queue_status(action_id, now)
             elif name == "coreshowchannels":

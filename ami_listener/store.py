@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,7 @@ from hotline.models import Agent, AgentPeriod, Base, Call, IvrVisit, QueueEntry
 log = logging.getLogger(__name__)
 
 CHUNK = 200
+REPORTED_MAX = 10_000
 CALL_KEYS = ("pbx", "linkedid")
 STAY_KEYS = ("pbx", "uniqueid", "queue", "entered_at")
 PERIOD_KEYS = ("pbx", "interface", "kind", "queue", "started_at")
@@ -44,11 +46,21 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    """One value changed before saving, and how (the report says what was cut)."""
+
+    table: str
+    key: tuple[Any, ...]
+    column: str
+    how: str  # "NUL bytes stripped" | "cut from N to M characters" | both
+
+
 @dataclass
 class WriteReport:
     """What one write had to change or leave out (the caller counts and reports it)."""
 
-    cleaned: int = 0
+    cleaned: list[Cleaned] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
 
@@ -63,22 +75,28 @@ def _limits(model: type[Base]) -> dict[str, int]:
 _LIMITS: dict[type[Base], dict[str, int]] = {m: _limits(m) for m in (Call, QueueEntry, AgentPeriod, Agent)}
 
 
-def clean_rows(model: type[Base], rows: list[dict[str, Any]]) -> int:
-    """Strip NUL bytes (PostgreSQL refuses them) and cut text to its column's size; returns how many
-    values were changed."""
+def clean_rows(model: type[Base], rows: list[dict[str, Any]], keys: Sequence[str]) -> list[Cleaned]:
+    """Strip NUL bytes (PostgreSQL refuses them) and cut text to its column's size; returns what was
+    changed."""
     limits = _LIMITS[model]
-    changed = 0
+    changed: list[Cleaned] = []
     for row in rows:
-        for key, value in row.items():
+        for column, value in row.items():
             if not isinstance(value, str):
                 continue
-            cleaned = value.replace("\x00", "") if "\x00" in value else value
-            limit = limits.get(key)
+            how = []
+            cleaned = value
+            if "\x00" in cleaned:
+                cleaned = cleaned.replace("\x00", "")
+                how.append("NUL bytes stripped")
+            limit = limits.get(column)
             if limit is not None and len(cleaned) > limit:
+                how.append(f"cut from {len(cleaned)} to {limit} characters")
                 cleaned = cleaned[:limit]
-            if cleaned is not value:
-                row[key] = cleaned
-                changed += 1
+            if how:
+                row[column] = cleaned
+                key = tuple(row.get(k) for k in keys)
+                changed.append(Cleaned(model.__tablename__, key, column, ", ".join(how)))
     return changed
 
 
@@ -89,7 +107,7 @@ def _upsert_statement(
     """One compiled-once statement per shape: rows are then sent as one executemany (the
     driver batches them), instead of a fresh multi-row VALUES statement compiled per chunk."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
+    table = cast(Table, model.__table__)
     statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=list(keys),
@@ -132,6 +150,17 @@ class Store:
     def __init__(self, session_factory: sessionmaker[Session], *, recordings_enabled: bool = True) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
+        # A record is written again with every change: report each cleaned value once, not per write.
+        self._reported: dict[Cleaned, None] = {}
+        self._reported_lock = threading.Lock()
+
+    def _first_time(self, cleaned: list[Cleaned]) -> list[Cleaned]:
+        with self._reported_lock:
+            new = [c for c in dict.fromkeys(cleaned) if c not in self._reported]
+            self._reported.update(dict.fromkeys(new))
+            while len(self._reported) > REPORTED_MAX:
+                del self._reported[next(iter(self._reported))]
+        return new
 
     def write(
         self, pbx: str, changes: Sequence[Changes], health: PbxHealth | None, view: LiveView | None
@@ -147,10 +176,11 @@ class Store:
             recordings=[r for c in changes for r in c.recordings],
         )
         report = WriteReport()
-        report.cleaned += clean_rows(Call, batch.calls)
-        report.cleaned += clean_rows(QueueEntry, [row for _, row in batch.stays])
-        report.cleaned += clean_rows(AgentPeriod, batch.periods)
-        report.cleaned += clean_rows(Agent, batch.agents)
+        cleaned = clean_rows(Call, batch.calls, CALL_KEYS)
+        cleaned += clean_rows(QueueEntry, [row for _, row in batch.stays], STAY_KEYS)
+        cleaned += clean_rows(AgentPeriod, batch.periods, PERIOD_KEYS)
+        cleaned += clean_rows(Agent, batch.agents, AGENT_KEYS)
+        report.cleaned = self._first_time(cleaned)
         try:
             with self.session_factory() as session, session.begin():
                 self._write_batch(session, pbx, batch, None)
@@ -171,7 +201,7 @@ class Store:
         session: Session, health: PbxHealth | None, view: LiveView | None, report: WriteReport
     ) -> None:
         if health is not None:
-            health.values_cleaned_total += report.cleaned
+            health.values_cleaned_total += len(report.cleaned)
             health.rows_rejected_total += len(report.rejected)
             write_health(session, health)
         if view is not None:
@@ -219,7 +249,9 @@ class Store:
                     model.__tablename__,
                     key,
                     reason,
-                    extra={"row": {k: repr(v)[:300] for k, v in row.items()}},
+                    extra={
+                        "columns": sorted(k for k, v in row.items() if v is not None)
+                    },  # no values: personal data
                 )
 
     @staticmethod

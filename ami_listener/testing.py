@@ -6,7 +6,7 @@ import time
 from collections import deque
 from typing import Any
 
-from ami_listener.service import PbxLink, _Item
+from ami_listener.link import PbxLink, _Item
 
 
 class TimedPbxLink(PbxLink):

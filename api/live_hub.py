@@ -1,8 +1,10 @@
 """One watcher per API process: follows the published live views and fans changes out to viewers.
 
-Viewers never query the database: the hub polls the tiny (pbx, seq) table every `interval_s` (0.1 s),
-reads the views only when a seq moved, encodes each change once and hands the same bytes to every
-subscriber; it also sends the keep-alive comment, so a viewer's stream only ever waits on its queue.
+Viewers never query the database: the hub polls the tiny (pbx, seq) table and the PBX heartbeats
+every `interval_s` (0.1 s), reads the views only when a seq moved, encodes each change once and hands
+the same bytes to every subscriber; it also sends the keep-alive comment, so a viewer's stream only
+ever waits on its queue. A PBX whose listener went silent (or that is disconnected) is shown "not live
+since ..." without its old numbers (`hotline.live.liveness`).
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
 """
 
@@ -18,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.live import read_views, sequences
+from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -64,7 +66,9 @@ class LiveHub:
         self.kpi_every_s = kpi_every_s
         self._kpi_source = kpi_source
         self.seqs: dict[str, int] = {}
-        self.views: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # as shown: a PBX that is not live has no numbers
+        self._published: dict[str, LiveView] = {}
+        self._liveness: dict[str, Liveness] = {}
         self.kpis: list[dict[str, Any]] | None = None
         self.kpi_error: str | None = None
         self._kpis_at: datetime | None = None
@@ -156,13 +160,21 @@ class LiveHub:
         return bool(changed)
 
     def _read_changes(self) -> list[dict[str, Any]]:
+        # Liveness is read every poll: a dead listener publishes nothing, so no seq would move.
         with self._factory() as session:
             seqs = sequences(session)
-            if seqs == self.seqs:
+            states = pbx_liveness(session, utcnow(), self._settings.ami.stale_after_s)
+            if seqs == self.seqs and states == self._liveness:
                 return []
-            views = {view.pbx: view.model_dump(mode="json") for view in read_views(session)}
+            if seqs != self.seqs:
+                self._published = {view.pbx: view for view in read_views(session)}
+        views = {
+            name: checked(view, states.get(name)).model_dump(mode="json")
+            for name, view in self._published.items()
+        }
         changed = [views[name] for name in sorted(views) if views[name] != self.views.get(name)]
         self.seqs = seqs
+        self._liveness = states
         self.views = views
         return changed
 

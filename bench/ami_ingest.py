@@ -35,9 +35,10 @@ from panoramisk import Manager  # noqa: E402
 from panoramisk.ami_protocol import AMIProtocol  # noqa: E402
 
 from ami_listener.capture import load_capture, renumber, with_timestamp  # noqa: E402
+from ami_listener.link import PbxLink  # noqa: E402
 from ami_listener.replay import ReplayServer  # noqa: E402
 from ami_listener.runner import replay_settings  # noqa: E402
-from ami_listener.service import AmiService, PbxLink  # noqa: E402
+from ami_listener.service import AmiService  # noqa: E402
 from ami_listener.testing import TimedPbxLink  # noqa: E402
 from hotline import db  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402

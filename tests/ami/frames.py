@@ -3,6 +3,7 @@ event-level tests: one frame (or one call's frames) at a time through the real p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -72,3 +73,30 @@ def feed(processor: Processor, messages: Iterable[RecordedMessage]) -> None:
 
 def processor() -> Processor:
     return Processor("lab", topic_variables=TOPICS)
+
+
+def altered_capture(capture: Path, target_dir: Path, replacements: dict[bytes, bytes]) -> Path:
+    """A copy of a real capture (.ami + .jsonl) with bytes replaced inside its messages and the
+    offsets recomputed: the PBX's own frames, with one value changed (a name too long, a NUL byte)."""
+    name = capture.name.removesuffix(".ami")
+    ami = capture.read_bytes()
+    rows = [json.loads(line) for line in capture.with_name(name + ".jsonl").read_text("utf-8").splitlines()]
+    data = bytearray()
+    kept = []
+    for row in rows:
+        if row.get("dir") == "chunk":
+            continue  # recv() boundaries of the original bytes; the replay does not use them
+        if row.get("dir") == "in":
+            message = ami[row["off"] : row["off"] + row["len"]]
+            for old, new in replacements.items():
+                message = message.replace(old, new)
+            row = {**row, "off": len(data), "len": len(message)}
+            data += message
+        kept.append(row)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / capture.name
+    target.write_bytes(bytes(data))
+    target.with_name(name + ".jsonl").write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in kept), "utf-8"
+    )
+    return target
