@@ -97,8 +97,8 @@ def gap_calls(
         uniqueid = row[_CDR_UNIQUEID]
         linkedid = row[_CDR_LINKEDID] if len(row) > _CDR_LINKEDID else None
         start, end = _cdr_time(row[_CDR_START]), _cdr_time(row[_CDR_END])
-        if end is None or start is None or not (low <= end.timestamp() and start.timestamp() <= high):
-            continue
+        if end is None or start is None or not low <= end.timestamp() <= high:
+            continue  # a row is written when its call ends: only calls that ended in the gap
         if linkedid is not None and linkedid != uniqueid:
             continue  # another leg of a call
         origin = calls.get(uniqueid)

@@ -12,7 +12,7 @@ Which AMI event reaches which handler is stated once, in `event_table.py`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from ami_listener import event_types as ev
@@ -76,7 +76,21 @@ class LiveState:
         self.members.stop_ringing(uniqueid=e.uniqueid)
         self.members.note_agent_states(e.at)
 
+    def _missed_join(
+        self, queue: str, uniqueid: str, linkedid: str, at: datetime, hold_s: int | None
+    ) -> None:
+        """A stay whose QueueCallerJoin never came (a damaged frame, counted as a parse error) is opened
+        from Asterisk's HoldTime, so the call still counts in its queue (position unknown: 1)."""
+        call = self.calls.open.get(linkedid)
+        if call is None or hold_s is None or call.queue == queue or (uniqueid, queue) in self.queues.stays:
+            return
+        self.on_join(
+            ev.CallerJoined(at - timedelta(seconds=hold_s), queue, 1, uniqueid, linkedid, None, None, None)
+        )
+        self.queues.stop_waiting(queue, uniqueid)
+
     def on_abandon(self, e: ev.CallerAbandoned) -> None:
+        self._missed_join(e.queue, e.uniqueid, e.linkedid, e.at, e.hold_time)
         self.queues.abandon(e, self.calls.open.get(e.linkedid))
         self.members.stop_ringing(uniqueid=e.uniqueid)
         self.members.note_agent_states(e.at)
@@ -93,6 +107,7 @@ class LiveState:
         self.members.note_agent_states(e.at)
 
     def on_connect(self, e: ev.AgentConnected) -> None:
+        self._missed_join(e.queue, e.uniqueid, e.linkedid, e.at, e.hold_time)
         self.members.stop_ringing(uniqueid=e.uniqueid)
         self.queues.connect(e, self.calls.get_or_open(e.linkedid, e.at))
         self.members.start_talk(e)

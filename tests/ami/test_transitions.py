@@ -134,3 +134,24 @@ def test_the_wallboard_projection_does_not_depend_on_when_it_is_rendered() -> No
     agent = next(a for a in early.agents if a.interface == field(connect, "Interface"))
     assert agent.state is AgentState.TALKING
     assert agent.state_since == _stamp(in_use)  # since the frame that said so, whenever rendered
+
+
+def test_queue_member_in_call_follows_asterisks_in_call() -> None:
+    burst = Frames(live_path("burst"))
+    busy = burst.one("QueueMemberStatus", InCall="1")
+    queue, interface = field(busy, "Queue") or "", field(busy, "Interface") or ""
+    after = next(
+        m for m in burst.all("QueueMemberStatus", Queue=queue, Interface=interface) if m.offset > busy.offset
+    )
+    events = [m for m in burst.messages if m.kind == "event"]
+    p = processor()
+
+    def in_call(since: int, until: RecordedMessage) -> bool:
+        feed(p, [m for m in events if since < m.offset <= until.offset])
+        view = p.state.view(connected=True, at=_stamp(until))
+        (member,) = [m for q in view.queues if q.name == queue for m in q.members if m.interface == interface]
+        return member.in_call
+
+    assert in_call(-1, busy) is True
+    assert field(after, "InCall") == "0"
+    assert in_call(busy.offset, after) is False
