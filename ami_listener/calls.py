@@ -9,7 +9,7 @@ from pathlib import PurePath
 from ami_listener import event_types as ev
 from ami_listener.ledger import Ledger
 from ami_listener.records import CallRecord, FinishedRecording
-from hotline.models import CallOutcome
+from hotline.domain import CallOutcome
 
 FINISHED_MEMORY = 20_000  # finished calls remembered, so late events never reopen them
 _EXIT_EMPTY = {"JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "FULL"}

@@ -47,7 +47,7 @@ def listen_command(ctx: typer.Context) -> None:
 
     from ami_listener.runner import listen
 
-    settings = cli_state(ctx).settings()
+    settings = cli_state(ctx).settings().require_secrets("ami")
     _print(list(asyncio.run(listen(settings))))
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from ami_listener import event_types as ev
 from ami_listener.ledger import Ledger
 from ami_listener.records import PeriodRecord
+from hotline.domain import AgentPeriodKind
 from hotline.live import AgentState
-from hotline.models import AgentPeriodKind
 
 PeriodKey = tuple[str, AgentPeriodKind, str, str]  # interface, kind, queue, linkedid ("" = not a talk)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ami_listener.members import STATE_PRIORITY, member_state
 from ami_listener.records import CallRecord
+from hotline.domain import CallOutcome
 from hotline.live import (
     AgentState,
     AgentView,
@@ -17,7 +18,6 @@ from hotline.live import (
     QueueView,
     WaitingCaller,
 )
-from hotline.models import CallOutcome
 
 if TYPE_CHECKING:
     from ami_listener.state import LiveState

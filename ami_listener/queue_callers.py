@@ -10,7 +10,7 @@ from ami_listener import event_types as ev
 from ami_listener.calls import final_outcome
 from ami_listener.ledger import Ledger
 from ami_listener.records import CallRecord, StayRecord
-from hotline.models import CallOutcome
+from hotline.domain import CallOutcome
 
 
 @dataclass(eq=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotline.models import AgentPeriodKind, CallOutcome
+from hotline.domain import AgentPeriodKind, CallOutcome
 
 
 @dataclass(eq=False)

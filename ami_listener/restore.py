@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.records import CallRecord, PeriodRecord, StayRecord
 from ami_listener.state import LiveState
-from hotline.models import AgentPeriod, Call, CallOutcome, Pbx, QueueEntry
+from hotline.domain import CallOutcome
+from hotline.models import AgentPeriod, Call, Pbx, QueueEntry
 
 _CALL_FIELDS = (
     "caller_number",

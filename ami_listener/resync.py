@@ -10,7 +10,7 @@ from ami_listener.gap import GapCall
 from ami_listener.members import removed
 from ami_listener.queue_callers import Waiting
 from ami_listener.state import LiveState
-from hotline.models import CallOutcome
+from hotline.domain import CallOutcome
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ami_listener.replay import ReplayServer
 from ami_listener.service import AmiService
 from hotline import db
 from hotline.errors import DatabaseError
+from hotline.lifecycle import Lifecycle
 from hotline.settings import PbxSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -74,19 +74,13 @@ async def listen(settings: Settings) -> list[RunSummary]:
     """Listen to every configured PBX until SIGTERM/SIGINT; then drain the queue and flush."""
     engine = await asyncio.to_thread(_engine, settings, migrate=False)
     service = AmiService(settings, db.make_session_factory(engine))
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    run = asyncio.create_task(service.run())
     try:
-        await asyncio.wait([run, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-        log.info("stopping: draining queued events and flushing")
-        await service.stop()
-        await run
+        async with Lifecycle("ami") as life:
+            life.on_shutdown(service.stop)
+            life.spawn(service.run(), name="ami-listener")
+            await life.wait()
+            log.info("stopping: draining queued events and flushing")
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
         engine.dispose()
     return _summaries(service)
 

@@ -22,8 +22,8 @@ from ami_listener.members import Members
 from ami_listener.projection import live_view
 from ami_listener.queue_callers import QueueCallers
 from ami_listener.records import CallRecord, Changes
+from hotline.domain import CallOutcome
 from hotline.live import LiveView
-from hotline.models import CallOutcome
 
 
 class LiveState:

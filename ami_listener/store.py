@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.pbx_health import PbxHealth, write_health
 from ami_listener.records import Changes, FinishedRecording
+from hotline.jobs import enqueue_recording
 from hotline.live import LiveView, publish
 from hotline.models import Agent, AgentPeriod, Base, Call, IvrVisit, QueueEntry
 
@@ -281,8 +282,6 @@ class Store:
     def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
         if not self.recordings_enabled:
             return
-        from transcription.jobs import enqueue_recording
-
         try:
             with session.begin_nested():
                 enqueue_recording(

@@ -7,16 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Forbidden, NotAuthenticated, PrincipalCache, make_signer
+from api.deps import document_roles
+from api.edge import EdgeGuard
 from api.live_hub import LiveHub
-from api.ratelimit import LoginLimiter
+from api.ratelimit import LoginThrottle
 from api.topics import TopicNames
 from api.wiring import Wiring
 from hotline.db import make_engine, make_session_factory
@@ -39,6 +44,7 @@ def create_app(
     `auth_cache_s`: how long a token or session is trusted without asking the database again (so a
     disabled user or revoked token stops working within that time).
     """
+    settings.require_secrets("api")
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database))
     engine = session_factory.kw["bind"]
@@ -47,7 +53,11 @@ def create_app(
         session_factory=session_factory,
         engine=engine,
         hub=hub or LiveHub(session_factory, settings),
-        limiter=LoginLimiter(settings.api.login_attempts_per_minute),
+        throttle=LoginThrottle(
+            free_failures=settings.api.login_attempts_per_minute,
+            backoff_max_s=settings.api.login_backoff_max_s,
+            address_failures_per_minute=settings.api.login_failures_per_address_per_minute,
+        ),
         templates=Jinja2Templates(directory=PACKAGE / "templates"),
         signer=make_signer(settings.api.session_secret.get_secret_value()),
         principals=PrincipalCache(auth_cache_s),
@@ -67,6 +77,8 @@ def create_app(
         summary="Live queues, reports, transcript search and citizen requests of the hotline.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs, with a Content-Security-Policy
+        redoc_url=None,
     )
     app.state.wiring = wiring
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
@@ -74,6 +86,7 @@ def create_app(
     from api.routes import (
         analytics,
         audit,
+        docs,
         health,
         live,
         metrics,
@@ -84,9 +97,24 @@ def create_app(
         session,
     )
 
-    for module in (health, session, live, requests, recordings, audit, reports, analytics, metrics, pages):
+    for module in (
+        health,
+        docs,
+        session,
+        live,
+        requests,
+        recordings,
+        audit,
+        reports,
+        analytics,
+        metrics,
+        pages,
+    ):
         app.include_router(module.router)
+    document_roles(app)
 
+    app.add_middleware(EdgeGuard, limits=settings.api, anonymous=_not_authenticated)
+    app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     return app
@@ -97,6 +125,22 @@ def _wants_html(request: Request) -> bool:
     return not (path.startswith("/api/") or path == "/metrics") and "text/html" in request.headers.get(
         "accept", ""
     )
+
+
+def _printable(value: Any) -> Any:
+    # A 422 quotes the input; an unpaired surrogate in it must not turn the answer into a 500.
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return value
+
+
+async def _invalid(_request: Request, exc: Exception) -> Response:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": _printable(jsonable_encoder(errors))}, status_code=422)
 
 
 async def _not_authenticated(request: Request, _exc: Exception) -> Response:

@@ -2,7 +2,8 @@
 
 Every protected route declares its roles with `require(...)`; no user is 401, a wrong role 403.
 Cookie sessions must also send the CSRF token (header X-CSRF-Token) on state-changing requests;
-Bearer requests need none because a browser never attaches them on its own.
+Bearer requests need none because a browser never attaches them on its own. A session is a row on
+the server (`WebSession`): logout, a password change or disabling the user ends it at once.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, update
 from starlette.responses import Response
 
 from api.wiring import Wiring, wiring_of
 from hotline.db import transaction
-from hotline.models import Role, User
+from hotline.models import Role, User, WebSession
+from hotline.timeutil import utcnow
 
 SESSION_COOKIE = "hotline_session"
 SESSION_MAX_AGE_S = 12 * 3600
@@ -51,25 +55,42 @@ class Principal:
     language: str
     via_token: bool
     csrf: str | None = None
+    session_key_hash: str | None = None  # the web session this request came with
 
 
 def make_signer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="hotline-session")
 
 
-def _password_stamp(user: User) -> str:
-    # Changing the password (or disabling) ends every session made with the old one.
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
-
-
 def new_csrf_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def start_session(response: Response, wiring: Wiring, user: User, csrf: str | None = None) -> str:
-    """Set the signed session cookie on `response`; returns the session's CSRF token."""
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(
+    response: Response, wiring: Wiring, user: User, csrf: str | None = None, client_addr: str | None = None
+) -> str:
+    """Store a new web session and set its cookie on `response`; returns the session's CSRF token."""
     csrf = csrf or new_csrf_token()
-    value = wiring.signer.dumps({"u": user.id, "c": csrf, "p": _password_stamp(user)})
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    with transaction(wiring.session_factory) as session:
+        # Sessions long over are of no use to anyone; a login is a fine moment to forget them.
+        session.execute(delete(WebSession).where(WebSession.expires_at < now - timedelta(days=1)))
+        session.add(
+            WebSession(
+                key_hash=_key_hash(key),
+                user_id=user.id,
+                csrf=csrf,
+                created_at=now,
+                expires_at=now + timedelta(seconds=SESSION_MAX_AGE_S),
+                client_addr=client_addr,
+            )
+        )
+    value = wiring.signer.dumps({"s": key})
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -83,17 +104,26 @@ def start_session(response: Response, wiring: Wiring, user: User, csrf: str | No
     return csrf
 
 
-def end_session(response: Response, wiring: Wiring) -> None:
+def end_session(response: Response, wiring: Wiring, principal: Principal) -> None:
+    """End the caller's web session on the server (the cookie is dead even if kept) and drop the cookie."""
+    if principal.session_key_hash is not None:
+        with transaction(wiring.session_factory) as session:
+            session.execute(
+                update(WebSession)
+                .where(WebSession.key_hash == principal.session_key_hash, WebSession.ended_at.is_(None))
+                .values(ended_at=utcnow())
+            )
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=wiring.settings.api.cookie_secure
     )
 
 
 class PrincipalCache:
-    """Who a token or session cookie belonged to a moment ago, so hot routes skip the database.
+    """Who a token belonged to a moment ago, so scripts polling hot routes skip the database.
 
     Entries live `ttl_s` seconds: disabling a user or revoking a token takes effect within that time
     in every API process (the CLI may run elsewhere, so there is nothing to invalidate directly).
+    Web sessions are never cached: ending one must take effect at once.
     """
 
     def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
@@ -118,27 +148,27 @@ class PrincipalCache:
         self._entries[key] = (time.monotonic() + self.ttl_s, principal)
 
 
-def _credential_key(request: Request) -> str | None:
+def _token_key(request: Request) -> str | None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return "t:" + hashlib.sha256(credentials.strip().encode()).hexdigest()
-    cookie = request.cookies.get(SESSION_COOKIE)
-    return "c:" + hashlib.sha256(cookie.encode()).hexdigest() if cookie else None
+    return None
 
 
 async def authenticate_async(request: Request) -> Principal | None:
-    """`authenticate` with the per-process cache in front; the database is only asked on a miss."""
+    """`authenticate` in a worker thread, with the per-process token cache in front."""
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
-    key = _credential_key(request)
-    if key is None:
+    key = _token_key(request)
+    if key is None and SESSION_COOKIE not in request.cookies:
         request.state.principal = None
         return None
     cache = wiring_of(request).principals
-    hit, principal = cache.get(key)
+    hit, principal = cache.get(key) if key is not None else (False, None)
     if not hit:
         principal = await asyncio.to_thread(authenticate, request)
-        cache.put(key, principal)
+        if key is not None:
+            cache.put(key, principal)
     request.state.principal = principal
     return principal
 
@@ -163,15 +193,29 @@ def authenticate(request: Request) -> Principal | None:
             data: Any = wiring.signer.loads(cookie, max_age=SESSION_MAX_AGE_S)
         except BadSignature:
             data = None
-        if isinstance(data, dict) and isinstance(data.get("u"), int):
-            with wiring.session_factory() as session:
-                user = session.get(User, data["u"])
-                if user is not None and not user.disabled and data.get("p") == _password_stamp(user):
-                    principal = Principal(
-                        user.id, user.username, user.role, user.language, via_token=False, csrf=data.get("c")
-                    )
+        if isinstance(data, dict) and isinstance(data.get("s"), str):
+            principal = _session_principal(wiring, _key_hash(data["s"]))
     request.state.principal = principal
     return principal
+
+
+def _session_principal(wiring: Wiring, key_hash: str) -> Principal | None:
+    with wiring.session_factory() as session:
+        row = session.get(WebSession, key_hash)
+        if row is None or row.ended_at is not None or row.expires_at <= utcnow():
+            return None
+        user: User = row.user
+        if user.disabled:
+            return None
+        return Principal(
+            user.id,
+            user.username,
+            user.role,
+            user.language,
+            via_token=False,
+            csrf=row.csrf,
+            session_key_hash=key_hash,
+        )
 
 
 def _check_csrf(request: Request, principal: Principal) -> None:

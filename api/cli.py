@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
     from hotline.settings import Settings
 
-users_app = typer.Typer(help="Web and API users: add, list, disable, issue tokens.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Web and API users: add, list, disable, issue and revoke tokens.", no_args_is_help=True
+)
 
 
 def _factory(settings: Settings) -> sessionmaker[Session]:
@@ -43,9 +46,9 @@ def api_command(
     if overrides:
         settings = settings.model_copy(update={"api": settings.api.model_copy(update=overrides)})
     if workers == 1:
-        from api.server import serve
+        from api.server import serve_process
 
-        asyncio.run(serve(settings))
+        asyncio.run(serve_process(settings))
         return
     import uvicorn
 
@@ -59,7 +62,8 @@ def api_command(
         workers=workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        proxy_headers=bool(settings.api.trusted_proxies),
+        forwarded_allow_ips=settings.api.trusted_proxies or None,
     )
 
 
@@ -111,9 +115,41 @@ def users_token(
     typer.echo(token)
 
 
+@users_app.command("tokens")
+def users_tokens(ctx: typer.Context, name: str = typer.Argument(..., help="user name")) -> None:
+    """List a user's API tokens: id, label, created, last used, revoked."""
+    from api.users import list_tokens
+
+    def when(moment: datetime | None) -> str:
+        return moment.isoformat(timespec="seconds") if moment else "-"
+
+    with _factory(cli_state(ctx).settings())() as session:
+        for token in list_tokens(session, username=name):
+            state = f"revoked {when(token.revoked_at)}" if token.revoked_at else "active"
+            typer.echo(
+                f"{token.id}\t{token.name or '-'}\tcreated {when(token.created_at)}\t"
+                f"last used {when(token.last_used_at)}\t{state}"
+            )
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="user name"),
+    token_id: int = typer.Argument(..., help="the token's id (see `hotline users tokens NAME`)"),
+) -> None:
+    """Revoke one API token (a leaked one); the user and their other tokens keep working."""
+    from api.users import revoke_token
+    from hotline.db import transaction
+
+    with transaction(_factory(cli_state(ctx).settings())) as session:
+        revoke_token(session, username=name, token_id=token_id)
+    typer.echo(f"token {token_id} of {name} revoked (API processes stop accepting it within 5 s)")
+
+
 @users_app.command("disable")
 def users_disable(ctx: typer.Context, name: str = typer.Argument(..., help="user name")) -> None:
-    """Disable a user and revoke their tokens (their sessions and tokens stop within 5 seconds)."""
+    """Disable a user: their web sessions end at once, their tokens stop within 5 seconds."""
     from api.users import disable_user
     from hotline.db import transaction
 

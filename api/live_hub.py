@@ -6,6 +6,8 @@ the same bytes to every subscriber; it also sends the keep-alive comment, so a v
 ever waits on its queue. A PBX whose listener went silent (or that is disconnected) is shown "not live
 since ..." without its old numbers (`hotline.live.liveness`).
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
+Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
+masked: each change is encoded once per variant.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
+from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
@@ -75,9 +78,10 @@ class LiveHub:
         self.last_poll_ok: datetime | None = None
         self.poll_errors = 0
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
-        self._subscribers: set[asyncio.Queue[bytes]] = set()
+        self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
-        self._snapshot_json: bytes | None = None
+        self._snapshot_json: dict[bool, bytes] = {}
+        self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -96,40 +100,47 @@ class LiveHub:
         self._tasks.clear()
 
     # ------------------------------------------------------------------ viewers
-    def subscribe(self) -> asyncio.Queue[bytes]:
+    def subscribe(self, *, masked: bool = False) -> asyncio.Queue[bytes]:
         queue: asyncio.Queue[bytes] = asyncio.Queue(SUBSCRIBER_BACKLOG)
-        self._subscribers.add(queue)
+        self._subscribers[masked].add(queue)
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[bytes]) -> None:
-        self._subscribers.discard(queue)
+        for subscribers in self._subscribers.values():
+            subscribers.discard(queue)
 
     @property
     def viewers(self) -> int:
-        return len(self._subscribers)
+        return sum(len(subscribers) for subscribers in self._subscribers.values())
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, masked: bool = False) -> dict[str, Any]:
+        views = [self.views[name] for name in sorted(self.views)]
         return {
             "at": (self.last_poll_ok or utcnow()).isoformat(),
-            "views": [self.views[name] for name in sorted(self.views)],
+            "views": self._masking.record(views) if masked else views,
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
         }
 
-    def snapshot_json(self) -> bytes:
+    def snapshot_json(self, *, masked: bool = False) -> bytes:
         """The snapshot encoded once per change (GET /api/live serves these bytes to every caller)."""
-        if self._snapshot_json is None:
-            self._snapshot_json = json.dumps(
-                self.snapshot(), ensure_ascii=False, separators=(",", ":")
+        if masked not in self._snapshot_json:
+            self._snapshot_json[masked] = json.dumps(
+                self.snapshot(masked=masked), ensure_ascii=False, separators=(",", ":")
             ).encode()
-        return self._snapshot_json
+        return self._snapshot_json[masked]
 
-    def _broadcast(self, message: bytes) -> None:
-        for queue in self._subscribers:
-            if queue.full():  # a slow viewer loses old changes, never the newest one
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-            queue.put_nowait(message)
+    def _broadcast(self, message: bytes, masked_message: bytes | None = None) -> None:
+        for masked, subscribers in self._subscribers.items():
+            for queue in subscribers:
+                if queue.full():  # a slow viewer loses old changes, never the newest one
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait(masked_message if masked and masked_message is not None else message)
+
+    def _broadcast_view(self, view: dict[str, Any]) -> None:
+        masked = sse("view", self._masking.record(view)) if self._subscribers[True] else None
+        self._broadcast(sse("view", view), masked)
 
     # ------------------------------------------------------------------ watching
     async def poll_once(self) -> bool:
@@ -150,9 +161,9 @@ class LiveHub:
             log.info("live view poll recovered", extra={"after_failures": self.failing})
             self.failing = 0
         if changed:
-            self._snapshot_json = None
+            self._snapshot_json.clear()
         for view in changed:
-            self._broadcast(sse("view", view))
+            self._broadcast_view(view)
         if self._kpi_source is not None and (
             changed or self._kpis_at is None or utcnow() - self._kpis_at > timedelta(seconds=self.kpi_every_s)
         ):
@@ -189,19 +200,14 @@ class LiveHub:
         try:
             kpis = await asyncio.to_thread(self._with_session, source)
             self.kpi_error = None
-        except ImportError:
-            self._kpi_source = None  # the KPI module is not installed in this build
-            self.kpi_error = "kpi module not available"
-            self._snapshot_json = None
-            return
         except Exception as exc:
             log.exception("today's KPIs failed")
             self.kpi_error = type(exc).__name__
-            self._snapshot_json = None
+            self._snapshot_json.clear()
             return
         if kpis != self.kpis:
             self.kpis = kpis
-            self._snapshot_json = None
+            self._snapshot_json.clear()
             self._broadcast(sse("kpis", kpis))
 
     def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from hotline.lifecycle import Lifecycle
 from hotline.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,9 @@ def uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         port=settings.api.port,
         log_config=None,  # hotline.logs configures logging once per process
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For names the client only when the peer is one of these proxies (none by default).
+        proxy_headers=bool(settings.api.trusted_proxies),
+        forwarded_allow_ips=settings.api.trusted_proxies or None,
         lifespan="on",
         # Push streams never end on their own; viewers reconnect (SSE retry) to whichever process is up.
         timeout_graceful_shutdown=3,
@@ -64,6 +67,13 @@ async def serve(
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def serve_process(settings: Settings) -> None:
+    """`hotline api` with one worker: the process lifecycle owns the signals, uvicorn drains its requests."""
+    async with Lifecycle("api") as life:
+        life.spawn(serve(settings, stop=life.stop), name="api")
+        await life.wait()
 
 
 class _QuietServer(uvicorn.Server):

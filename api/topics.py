@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from hotline.catalogue import load_catalogue
 from hotline.errors import HotlineError
 from hotline.settings import Settings
 
@@ -25,14 +26,12 @@ class TopicNames:
         with self._lock:
             if self._names is None:
                 try:
-                    from ivr.catalogue import load_catalogue
-
                     catalogue = load_catalogue(self._settings.agi.catalogue_path)
                     self._names = {
                         topic.id: {str(lang): name for lang, name in topic.names.items()}
                         for topic in catalogue.topics
                     }
-                except (ImportError, HotlineError) as exc:
+                except HotlineError as exc:
                     log.warning("topic catalogue unavailable; topic ids shown", extra={"error": str(exc)})
                     self._names = {}
             return self._names

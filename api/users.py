@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.errors import HotlineError, NotFoundError
-from hotline.models import ApiToken, Role, User
+from hotline.models import ApiToken, Role, User, WebSession
 from hotline.timeutil import utcnow
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -91,7 +91,20 @@ def create_user(
 
 
 def set_password(session: Session, *, username: str, password: str) -> None:
-    get_user(session, username).password_hash = hash_password(password)
+    """Set the password and end every web session made with the old one."""
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> int:
+    """End the user's open web sessions now; returns how many were open."""
+    result = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def issue_token(session: Session, *, username: str, name: str = "") -> str:
@@ -106,14 +119,31 @@ def issue_token(session: Session, *, username: str, name: str = "") -> str:
 
 
 def disable_user(session: Session, *, username: str) -> User:
-    """Disable the user and revoke every token: both stop working on the next request."""
+    """Disable the user, end their web sessions and revoke every token."""
     user = get_user(session, username)
     user.disabled = True
     now = utcnow()
     for token in user.tokens:
         if token.revoked_at is None:
             token.revoked_at = now
+    end_sessions(session, user)
     return user
+
+
+def revoke_token(session: Session, *, username: str, token_id: int) -> ApiToken:
+    """Revoke one of the user's tokens (a leaked one) and leave the user and other tokens be."""
+    user = get_user(session, username)
+    token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if token is None:
+        raise NotFoundError(f"user {username!r} has no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def list_tokens(session: Session, *, username: str) -> list[ApiToken]:
+    user = get_user(session, username)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
 def list_users(session: Session) -> list[User]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from api.auth import PrincipalCache
     from api.live_hub import LiveHub
-    from api.ratelimit import LoginLimiter
+    from api.ratelimit import LoginThrottle
     from api.topics import TopicNames
 
 
@@ -27,7 +27,7 @@ class Wiring:
     session_factory: sessionmaker[Session]
     engine: Engine
     hub: LiveHub
-    limiter: LoginLimiter
+    throttle: LoginThrottle
     templates: Jinja2Templates
     signer: URLSafeTimedSerializer
     principals: PrincipalCache

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hotline import db
+from hotline.catalogue import load_catalogue
 from hotline.settings import load_settings
-from ivr.catalogue import load_catalogue
 from ivr.peer import PeerResult, simulate_call
 from ivr.server import AgiServer
 

@@ -1,9 +1,9 @@
-"""Transcript search latency on 1,000,000 segments: p50/p95 of `transcription.search.search`.
+"""Transcript search latency on 1,000,000 segments: p50/p95 of `hotline.text.search.search`.
 
 Builds a synthetic archive (calls, recordings, transcripts, segments with lemmas and the call fields
 search filters on) on SQLite (FTS5) and PostgreSQL (GIN over the lemmas tsvector and the filter
 columns), then times a mix of queries as the API runs them: lemmatize, match, rank, count, fetch the
-page, locate the words. Goal: p95 < 50 ms. Counts above transcription.search.COUNT_CAP print as "1000+".
+page, locate the words. Goal: p95 < 50 ms. Counts above hotline.text.search.COUNT_CAP print as "1000+".
 
 Vocabulary: Zipf-distributed filler words plus hotline terms at fixed rates ("вода" in 3 % of
 segments, "пропуск" 1 %, "лифт" 0.3 %, "авария" 0.05 %), so queries hit rare and common terms.
@@ -28,7 +28,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from hotline import db
 from hotline.settings import DatabaseSettings
-from transcription.search import search
+from hotline.text.search import search
 
 SEGMENTS_PER_CALL = 10
 TERMS = {"вода": 0.03, "пропуск": 0.01, "лифт": 0.003, "авария": 0.0005, "горячий": 0.02}

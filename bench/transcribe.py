@@ -112,11 +112,10 @@ def bare_vosk(files: list[Path], model_dir: Path, _scratch: Path) -> Callable[[]
 
 def pipeline(files: list[Path], model_dir: Path, scratch: Path, workers: int) -> Callable[[], None]:
     """Jobs queued as `hotline transcribe` queues them (with their length); the run is timed."""
-    from hotline import db
+    from hotline import db, jobs
     from hotline.db import transaction
     from hotline.models import Recording
     from hotline.settings import load_settings
-    from transcription import jobs
     from transcription.pipeline import run_pending
 
     folder = scratch / f"pipeline-{workers}"

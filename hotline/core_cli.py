@@ -59,6 +59,6 @@ def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"
 
 @config_app.command("check")
 def config_check(ctx: typer.Context) -> None:
-    """Validate the configuration and say so in one line."""
-    cli_state(ctx).settings()
+    """Validate the configuration, every secret included, and say so in one line."""
+    cli_state(ctx).settings().require_secrets("api", "ami")
     typer.echo("configuration is valid")

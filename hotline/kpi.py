@@ -25,10 +25,10 @@ KPI definitions (calls are counted in the window by the time they entered a queu
   offered              calls that entered a queue (each call once, in its last queue)
   answered             offered calls an agent answered (AgentConnect)
   abandoned            offered calls where the caller hung up while waiting (incl. short abandons)
-  short_abandoned      abandoned calls that waited less than ami.short_abandon_s (default 5 s)
+  short_abandoned      abandoned calls that waited less than reports.short_abandon_s (default 5 s)
   timeout              offered calls that left the queue because its timeout expired
   answered_within_sl   answered calls that waited <= the queue's service-level threshold
-                       (ami.service_level_by_queue, else ami.service_level_s, default 20 s)
+                       (reports.service_level_by_queue, else reports.service_level_s, default 20 s)
   abandoned_within_sl  abandoned calls that waited <= that threshold
   service_level_pct    answered_within_sl / answered * 100 (Asterisk's definition)
   sl2_pct              (answered_within_sl + abandoned_within_sl) / (answered + abandoned) * 100
@@ -170,7 +170,7 @@ def compute_kpis(
         query = query.where(Call.queue == queue)
 
     zone = settings.zone
-    short = settings.ami.short_abandon_s
+    short = settings.reports.short_abandon_s
     groups: dict[tuple[str, str], _Totals] = defaultdict(_Totals)
     for row_pbx, row_queue, agent, topic, entered, outcome, wait_s, talk_s in session.execute(query):
         if row_queue is None or entered is None:

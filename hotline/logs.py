@@ -35,6 +35,10 @@ def _quote(value: object) -> str:
     return text
 
 
+def _rank(level: str) -> int:
+    return logging.getLevelNamesMapping()[level]
+
+
 class KeyValueFormatter(logging.Formatter):
     """`2026-11-22T03:58:00.123Z level=INFO logger=ami msg="connected" pbx=lab`"""
 
@@ -53,7 +57,24 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+# Ours, and the servers' own lines an operator expects (uvicorn's start, Alembic's upgrades). Other
+# libraries speak at INFO only with --verbose: pymorphy3 loading its dictionaries is not news at 3 a.m.
+OURS = (
+    "hotline",
+    "hotline_app",
+    "ami_listener",
+    "ivr",
+    "transcription",
+    "api",
+    "uvicorn.error",
+    "alembic.runtime.migration",
+)
+
+
 def configure_logging(level: str = "INFO") -> None:
+    """`level` for our loggers; libraries log at WARNING and up unless `level` is DEBUG (--verbose)."""
+    loggers: dict[str, Any] = {name: {"level": level} for name in OURS}
+    loggers.update({name: {"level": "WARNING"} for name in _NOISY})
     config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
@@ -61,7 +82,10 @@ def configure_logging(level: str = "INFO") -> None:
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "kv", "stream": "ext://sys.stderr"}
         },
-        "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {name: {"level": "WARNING"} for name in _NOISY},
+        "root": {
+            "level": "DEBUG" if level == "DEBUG" else max(level, "WARNING", key=_rank),
+            "handlers": ["stderr"],
+        },
+        "loggers": loggers,
     }
     logging.config.dictConfig(config)

@@ -7,6 +7,7 @@ Sources, highest priority first: explicit overrides (tests, the demo), environme
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -25,6 +26,8 @@ from hotline.errors import ConfigError
 
 # A value that marks a secret nobody has set yet; refused outside demo mode.
 DEFAULT_SECRET = "change-me"  # noqa: S105 - this is the sentinel we refuse, not a secret
+
+log = logging.getLogger(__name__)
 
 Language = Literal["ru", "uk", "en"]
 
@@ -72,10 +75,16 @@ class AmiSettings(BaseModel):
     stale_after_s: float = Field(default=20.0, gt=0)
     # Channel variables that carry the IVR topic; the lab captures use TOPIC, our dialplan HOTLINE_TOPIC.
     topic_variables: list[str] = Field(default_factory=lambda: ["HOTLINE_TOPIC", "TOPIC"])
-    # KPI thresholds: answered within this many seconds counts toward the service level.
-    service_level_s: float = Field(default=20.0, gt=0)
-    service_level_by_queue: dict[str, float] = Field(default_factory=dict)
-    short_abandon_s: float = Field(default=5.0, ge=0)
+    # Deprecated: the KPI thresholds moved to [reports]; still read (with a warning) from here.
+    service_level_s: float | None = Field(
+        default=None, gt=0, description="deprecated: reports.service_level_s"
+    )
+    service_level_by_queue: dict[str, float] | None = Field(
+        default=None, description="use reports.service_level_by_queue"
+    )
+    short_abandon_s: float | None = Field(
+        default=None, ge=0, description="deprecated: reports.short_abandon_s"
+    )
 
     @model_validator(mode="after")
     def _backoff_order(self) -> AmiSettings:
@@ -84,12 +93,26 @@ class AmiSettings(BaseModel):
         return self
 
 
+class ReportsSettings(BaseModel):
+    # KPI thresholds: answered within this many seconds counts toward the service level.
+    service_level_s: float = Field(default=20.0, gt=0)
+    service_level_by_queue: dict[str, float] = Field(default_factory=dict)
+    short_abandon_s: float = Field(default=5.0, ge=0)
+
+
+KPI_THRESHOLDS = ("service_level_s", "service_level_by_queue", "short_abandon_s")
+
+
 class AgiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=4573, ge=0, le=65535)
     allowed_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_sessions: int = Field(default=300, ge=1)
     call_timeout_s: float = Field(default=600.0, gt=0)
+    # A connection must send its whole environment block this soon, in at most this many lines; only
+    # then does it take a call slot, so idle connections cannot crowd out real calls.
+    handshake_timeout_s: float = Field(default=3.0, gt=0)
+    max_env_lines: int = Field(default=256, ge=8)
     catalogue_path: Path | None = Field(
         default=None, description="YAML catalogue; None = the shipped default"
     )
@@ -119,7 +142,16 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8000, ge=0, le=65535)
     session_secret: SecretStr = SecretStr(DEFAULT_SECRET)
     cookie_secure: bool = True
+    # Failed logins one address may make for one user name before each further try waits (doubling).
     login_attempts_per_minute: int = Field(default=5, ge=1)
+    login_backoff_max_s: float = Field(default=900.0, gt=0)
+    # Failed logins one address may make over all user names per minute (password spraying).
+    login_failures_per_address_per_minute: int = Field(default=30, ge=1)
+    # Proxies whose X-Forwarded-For names the client; none by default (the peer address is the client).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Request bodies: from a signed-in caller, and before sign-in (login forms only). Larger: 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_anonymous_body_bytes: int = Field(default=16 * 1024, ge=1024)
     request_answer_days: int = Field(default=45, ge=1)
     request_answer_days_by_topic: dict[str, int] = Field(default_factory=dict)
     redis_url: str | None = Field(default=None, description="live push fan-out across API workers")
@@ -143,7 +175,6 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Europe/Moscow", description="local time zone for display and working hours"
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
@@ -151,6 +182,7 @@ class Settings(BaseSettings):
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
 
     # Set per load (see load_settings); pydantic-settings reads it from model_config.
     _toml_file: ClassVar[Path | None] = None
@@ -180,23 +212,48 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
-        if self.demo:
-            return self
-        if self.api.session_secret.get_secret_value() == DEFAULT_SECRET:
-            raise ValueError(
-                "HOTLINE_API__SESSION_SECRET (api.session_secret) still has its default value; "
-                "set a long random secret"
+    def _kpi_thresholds_from_old_names(self) -> Settings:
+        # [ami] held the KPI thresholds before [reports] existed; a value set there still counts unless
+        # [reports] sets it too.
+        for name in KPI_THRESHOLDS:
+            old = getattr(self.ami, name)
+            if old is None:
+                continue
+            log.warning(
+                "ami.%s is deprecated; set reports.%s instead",
+                name,
+                name,
+                extra={"setting": f"ami.{name}"},
             )
-        for index, pbx in enumerate(self.ami.pbxes):
-            if pbx.secret.get_secret_value() == DEFAULT_SECRET:
-                raise ValueError(
-                    f"HOTLINE_AMI__PBXES ({index}) ami.pbxes[{index}].secret for PBX {pbx.name!r} "
-                    "still has its default value; set the AMI secret from manager.conf"
-                )
+            if name not in self.reports.model_fields_set:
+                setattr(self.reports, name, old)
+            setattr(self.ami, name, None)
+        return self
+
+    @model_validator(mode="after")
+    def _unique_pbx_names(self) -> Settings:
         names = [pbx.name for pbx in self.ami.pbxes]
         if len(names) != len(set(names)):
             raise ValueError("ami.pbxes: PBX names must be unique")
+        return self
+
+    def require_secrets(self, *parts: Literal["api", "ami"]) -> Settings:
+        """Refuse a secret still at its default, outside demo mode, for the parts this process runs:
+        "api" (the session secret) and "ami" (every PBX's AMI secret). Raises ConfigError."""
+        if self.demo:
+            return self
+        if "api" in parts and self.api.session_secret.get_secret_value() == DEFAULT_SECRET:
+            raise ConfigError(
+                "HOTLINE_API__SESSION_SECRET (api.session_secret) still has its default value; "
+                "set a long random secret"
+            )
+        if "ami" in parts:
+            for index, pbx in enumerate(self.ami.pbxes):
+                if pbx.secret.get_secret_value() == DEFAULT_SECRET:
+                    raise ConfigError(
+                        f"HOTLINE_AMI__PBXES ({index}) ami.pbxes[{index}].secret for PBX {pbx.name!r} "
+                        "still has its default value; set the AMI secret from manager.conf"
+                    )
         return self
 
     @property
@@ -204,7 +261,7 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def service_level_for(self, queue: str) -> float:
-        return self.ami.service_level_by_queue.get(queue, self.ami.service_level_s)
+        return self.reports.service_level_by_queue.get(queue, self.reports.service_level_s)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

@@ -46,7 +46,7 @@ def prompts(
     lang: list[str] = typer.Option([], "--lang", help="only these languages (repeatable)"),
 ) -> None:
     """Synthesize every missing catalogue prompt with espeak-ng (recorded prompts are kept)."""
-    from ivr.catalogue import load_catalogue
+    from hotline.catalogue import load_catalogue
     from ivr.prompts import synthesize_missing
 
     settings: Settings = cli_state(ctx).settings()
@@ -72,7 +72,7 @@ def catalogue_check(
     ),
 ) -> None:
     """Validate a catalogue file; errors name the file, line and field."""
-    from ivr.catalogue import load_catalogue
+    from hotline.catalogue import load_catalogue
 
     if path is None:
         path = cli_state(ctx).settings().agi.catalogue_path

@@ -12,8 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from hotline.models import IvrOutcome
-from ivr.catalogue import Catalogue, Menu, Topic
+from hotline.catalogue import Catalogue, Menu, Topic
+from hotline.domain import OPEN_STATUSES, IvrOutcome
 
 
 # ---------------------------------------------------------------------------- steps (output)
@@ -166,9 +166,6 @@ class Mode(enum.Enum):
     STATUS_WAIT = "status_wait"
     STATUS_AFTER = "status_after"
     DONE = "done"
-
-
-OPEN_STATUSES = ("registered", "in_progress")
 
 
 @dataclass

@@ -19,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotline.catalogue import Catalogue
 from hotline.errors import AudioError
-from ivr.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 

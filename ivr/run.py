@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 
 from hotline import db
+from hotline.catalogue import load_catalogue
 from hotline.errors import CatalogueError, DatabaseError
+from hotline.lifecycle import Lifecycle
 from hotline.settings import Settings
-from ivr.catalogue import load_catalogue
 from ivr.server import AgiServer
 
 log = logging.getLogger(__name__)
@@ -27,22 +27,15 @@ async def serve_forever(settings: Settings) -> None:
             log.error("starting without the database: %s", exc)
         server = AgiServer(settings, db.make_session_factory(engine), catalogue)
         await server.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        reloads: set[asyncio.Task[None]] = set()
+        async with Lifecycle("ivr") as life:
+            life.on_shutdown(server.close)
 
-        def reload() -> None:
-            task = loop.create_task(_reload(server, settings))
-            reloads.add(task)
-            task.add_done_callback(reloads.discard)
+            def reload() -> None:
+                life.spawn(_reload(server, settings), name="catalogue-reload", ends_process=False)
 
-        with contextlib.suppress(NotImplementedError, AttributeError):
-            loop.add_signal_handler(signal.SIGHUP, reload)
-        await stop.wait()
-        log.info("stopping the FastAGI server")
-        await server.close()
+            life.add_signal(signal.SIGHUP, reload)
+            await life.wait()
+            log.info("stopping the FastAGI server")
     finally:
         engine.dispose()
 

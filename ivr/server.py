@@ -2,15 +2,19 @@
 
 Concurrency model: pyst2 speaks AGI over blocking text streams, so each call gets one thread of a
 bounded pool (`agi.max_sessions`, 300 by default); the event loop only accepts, checks the peer
-address, and enforces the per-call time limit. A call over capacity is refused at once (Asterisk
-then continues the dialplan with AGISTATUS=FAILURE, which our dialplan sends to the operator queue),
-never left hanging. A crash in one call is caught in its thread and touches no other call.
+address, reads the environment block, and enforces the per-call time limit. A connection takes a
+call slot only once its whole environment has arrived, within `agi.handshake_timeout_s` and
+`agi.max_env_lines`: idle or endless connections are cut without holding a slot or a thread. A call
+over capacity is refused at once (Asterisk then continues the dialplan with AGISTATUS=FAILURE, which
+our dialplan sends to the operator queue), never left hanging. A crash in one call is caught in its
+thread and touches no other call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import ipaddress
 import logging
 import socket
@@ -19,12 +23,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import IO, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.catalogue import Catalogue
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
-from ivr.catalogue import Catalogue
 from ivr.session import CallHandler, CallResult
 from ivr.store import IvrStore
 
@@ -32,12 +37,21 @@ log = logging.getLogger(__name__)
 
 # After the call's time limit the dialog is asked to stop; the socket is cut this much later.
 CUT_AFTER_EXPIRY_S = 2.0
+MAX_ENV_LINE = 65536  # as ivr.agi reads reply lines: far beyond any real agi_* line
+# Connections still sending their environment are bounded too (file descriptors), but more loosely
+# than calls: each lasts at most agi.handshake_timeout_s.
+HANDSHAKES_PER_SLOT = 4
+
+
+class BadEnvironment(Exception):
+    """The peer's environment block breaks a limit: not an Asterisk speaking FastAGI."""
 
 
 @dataclass(eq=False)
 class _Call:
     conn: socket.socket
     peer: str
+    environment: str  # the environment block, read before the call was admitted
     expired: threading.Event = field(default_factory=threading.Event)
     future: asyncio.Future[CallResult] | None = None
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
@@ -56,6 +70,8 @@ class ServerStats:
     errors: int = 0
     expired: int = 0
     commands_rejected: int = 0
+    handshake_timeouts: int = 0
+    bad_environments: int = 0
 
 
 def normalize_host(host: str) -> str:
@@ -107,6 +123,7 @@ class AgiServer:
         )
         self.stats = ServerStats()
         self._calls: set[_Call] = set()
+        self._handshakes: set[asyncio.Task[None]] = set()
         self._sock: socket.socket | None = None
         self._accept_task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -138,6 +155,9 @@ class AgiServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._accept_task
             self._accept_task = None
+        for handshake in list(self._handshakes):
+            handshake.cancel()
+        await asyncio.gather(*self._handshakes, return_exceptions=True)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -167,18 +187,76 @@ class AgiServer:
                 log.error("FastAGI accept failed: %s", exc)
                 await asyncio.sleep(0.1)
                 continue
-            try:
-                self._admit(loop, conn, normalize_host(str(address[0])))
-            except Exception:  # never let one bad connection stop the accept loop
-                log.exception("cannot start an IVR call")
+            peer = normalize_host(str(address[0]))
+            if peer not in self.allowed:
+                self.stats.refused_peer += 1
+                log.warning("refused FastAGI connection from %s: not in agi.allowed_peers", peer)
                 conn.close()
+                continue
+            if len(self._handshakes) >= HANDSHAKES_PER_SLOT * self.settings.agi.max_sessions:
+                self.stats.refused_capacity += 1
+                log.error("refused FastAGI connection from %s: too many connections not yet speaking", peer)
+                conn.close()
+                continue
+            handshake = asyncio.create_task(self._handshake(loop, conn, peer), name="agi-handshake")
+            self._handshakes.add(handshake)
+            handshake.add_done_callback(self._handshakes.discard)
 
-    def _admit(self, loop: asyncio.AbstractEventLoop, conn: socket.socket, peer: str) -> None:
-        if peer not in self.allowed:
-            self.stats.refused_peer += 1
-            log.warning("refused FastAGI connection from %s: not in agi.allowed_peers", peer)
+    async def _handshake(self, loop: asyncio.AbstractEventLoop, conn: socket.socket, peer: str) -> None:
+        """Read the environment block on the event loop, then admit the call; or cut the connection."""
+        agi = self.settings.agi
+        try:
+            environment = await asyncio.wait_for(self._read_environment(loop, conn), agi.handshake_timeout_s)
+        except TimeoutError:
+            self.stats.handshake_timeouts += 1
+            log.warning(
+                "FastAGI peer %s sent no complete environment in %.1f s; cut", peer, agi.handshake_timeout_s
+            )
             conn.close()
             return
+        except BadEnvironment as exc:
+            self.stats.bad_environments += 1
+            log.warning("FastAGI peer %s cut: %s", peer, exc)
+            conn.close()
+            return
+        except BaseException:  # the peer went away, or the server is closing
+            conn.close()
+            raise
+        if environment is None:
+            log.info("FastAGI peer %s closed before sending its environment", peer)
+            conn.close()
+            return
+        try:
+            self._admit(loop, conn, peer, environment)
+        except Exception:  # never let one bad connection stop the others
+            log.exception("cannot start an IVR call")
+            conn.close()
+
+    async def _read_environment(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> str | None:
+        """The bytes up to and including the blank line that ends the agi_* block; None if closed first."""
+        received = bytearray()
+        lines = 0
+        while True:
+            chunk = await loop.sock_recv(conn, 4096)
+            if not chunk:
+                return None
+            start = len(received)
+            received += chunk
+            for offset in range(start, len(received)):
+                if received[offset] != 0x0A:
+                    continue
+                lines += 1
+                line_start = received.rfind(b"\n", 0, offset) + 1
+                if not received[line_start:offset].strip(b"\r"):
+                    return received.decode("utf-8", errors="replace")
+                if lines > self.settings.agi.max_env_lines:
+                    raise BadEnvironment(f"environment longer than {self.settings.agi.max_env_lines} lines")
+            if len(received) - (received.rfind(b"\n") + 1) > MAX_ENV_LINE:
+                raise BadEnvironment(f"an environment line longer than {MAX_ENV_LINE} bytes")
+
+    def _admit(
+        self, loop: asyncio.AbstractEventLoop, conn: socket.socket, peer: str, environment: str
+    ) -> None:
         if len(self._calls) >= self.settings.agi.max_sessions:
             self.stats.refused_capacity += 1
             log.error(
@@ -193,7 +271,7 @@ class AgiServer:
         conn.setblocking(True)
         with contextlib.suppress(OSError):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        call = _Call(conn, peer)
+        call = _Call(conn, peer, environment)
         self._calls.add(call)
         call.future = loop.run_in_executor(self._executor, self._serve, call)
         call.timers.append(loop.call_later(self.settings.agi.call_timeout_s, self._expire, loop, call))
@@ -228,9 +306,27 @@ class AgiServer:
         reader = conn.makefile("r", encoding="utf-8", errors="replace", newline="\n")
         writer = conn.makefile("w", encoding="utf-8", newline="\n")
         try:
-            return self.handler.handle(reader, writer, call.peer, call.expired)
+            replayed = cast(IO[str], _Replayed(call.environment, reader))
+            return self.handler.handle(replayed, writer, call.peer, call.expired)
         finally:
             for stream in (writer, reader):
                 with contextlib.suppress(OSError):
                     stream.close()
             conn.close()
+
+
+class _Replayed:
+    """Reads the environment already received first, then the socket (pyst2 reads it line by line)."""
+
+    def __init__(self, head: str, rest: IO[str]) -> None:
+        self._head = io.StringIO(head)
+        self._rest = rest
+
+    def readline(self, size: int = -1) -> str:
+        line = self._head.readline(size)
+        if not line:
+            return self._rest.readline(size)
+        if not line.endswith("\n") and (size < 0 or len(line) < size):
+            # The bytes received with the environment ended mid-line: the rest is on the socket.
+            line += self._rest.readline(size - len(line) if size >= 0 else -1)
+        return line

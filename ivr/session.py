@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import IO
 
-from hotline.models import IvrOutcome
+from hotline.catalogue import Catalogue
+from hotline.domain import IvrOutcome
 from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
-from ivr.catalogue import Catalogue
 from ivr.dialog import (
     CallbackCreated,
     CheckQueue,

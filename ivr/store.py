@@ -17,13 +17,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.citizen import find_request, latest_request_of
 from hotline.db import transaction
 from hotline.live import LiveView
 from hotline.models import (
     CallbackRequest,
     CallbackStatus,
     CallerPreference,
-    CitizenRequest,
     IvrVisit,
     LiveSnapshot,
     StatusLookup,
@@ -157,12 +157,7 @@ class IvrStore:
             if number is None:
                 if not caller_number:
                     return StatusNotFound()
-                request = session.scalar(
-                    select(CitizenRequest)
-                    .where(CitizenRequest.caller_number == caller_number)
-                    .order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
-                    .limit(1)
-                )
+                request = latest_request_of(session, caller_number)
             else:
                 # Hidden numbers share one bucket: guessing must not get easier by hiding the number.
                 who = caller_number or "anonymous"
@@ -173,7 +168,7 @@ class IvrStore:
                 )
                 if (recent or 0) >= self.lookups_per_hour:
                     return RateLimited()
-                request = session.scalar(select(CitizenRequest).where(CitizenRequest.number == number))
+                request = find_request(session, number)
                 session.add(
                     StatusLookup(caller_number=who, number_tried=number, found=request is not None, at=now)
                 )

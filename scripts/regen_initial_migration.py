@@ -1,4 +1,4 @@
-"""Regenerate hotline/migrations/versions/0001_initial_schema.py from hotline/models.py.
+"""Regenerate hotline/migrations/versions/0001_initial_schema.py from hotline/models/.
 
 Only while hotline is unreleased: once a database in the field has 0001, add new revisions instead.
 Usage: python scripts/regen_initial_migration.py

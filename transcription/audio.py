@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from hotline.domain import Speaker
 from hotline.errors import AudioError
-from hotline.models import Speaker
 
 # Stereo recordings: which party each channel carries (the common caller-left convention).
 STEREO_SPEAKERS = (Speaker.CALLER, Speaker.AGENT)

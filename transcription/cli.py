@@ -28,11 +28,22 @@ def register(app: typer.Typer) -> None:
 
 
 def _recordings(paths: list[Path]) -> list[tuple[Path, Path | None, Path | None]]:
-    """(main path, rx, tx) for every recording under PATHS; -rx/-tx files join their call's entry."""
+    """(main path, rx, tx) for every recording under PATHS; -rx/-tx files join their call's entry.
+
+    In a folder, a symlink that leads outside the folder is skipped with a warning: importing a folder
+    must not read (and store the transcript of) a file elsewhere that someone linked in.
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.suffix.lower() in AUDIO_SUFFIXES)
+            root = path.resolve()
+            for found in sorted(path.rglob("*")):
+                if found.suffix.lower() not in AUDIO_SUFFIXES:
+                    continue
+                if not found.resolve().is_relative_to(root):
+                    typer.secho(f"warning: {found}: a link to a file outside {path}; skipped", err=True)
+                    continue
+                files.append(found)
         else:
             files.append(path)
     calls: dict[Path, tuple[Path, Path | None, Path | None]] = {}
@@ -77,9 +88,9 @@ def transcribe_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar"),
 ) -> None:
     """Transcribe recordings (files or folders); the same file twice is transcribed once."""
+    from hotline import jobs
     from hotline.db import make_engine, make_session_factory, transaction
     from hotline.models import Recording
-    from transcription import jobs
     from transcription.audio import sha256_of
     from transcription.pipeline import run_pending
 
@@ -149,8 +160,8 @@ def search_command(
     from datetime import UTC
 
     from hotline.db import make_engine, make_session_factory
-    from transcription.redact import redact
-    from transcription.search import search
+    from hotline.text.masking import redact
+    from hotline.text.search import search
 
     settings = cli_state(ctx).settings()
     factory = make_session_factory(make_engine(settings.database))

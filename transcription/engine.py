@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotline.domain import Speaker
 from hotline.errors import TranscriptionError
-from hotline.models import Speaker
 from hotline.settings import TranscriptionSettings
 from transcription.audio import SpeakerAudio
 

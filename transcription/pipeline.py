@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import jobs
 from hotline.db import transaction
 from hotline.errors import AudioError, HotlineError
 from hotline.models import JobStatus, Recording, TranscriptionJob
 from hotline.settings import Settings, TranscriptionSettings
-from transcription import jobs
 from transcription.audio import AudioMeta, load_recording, sha256_of
 from transcription.engine import Decoded, ModelCache, decode_tracks, model_path
 from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript

@@ -22,16 +22,16 @@ from hotline.models import (
     TranscriptSegment,
     TranscriptWord,
 )
-from transcription.analytics import (
+from hotline.text.analytics import (
     AbuseLexicon,
     SpokenWord,
     TopicKeywords,
     classify_topics,
     detect_abuse,
 )
+from hotline.text.lemmas import index_text, lemma, tokens
 from transcription.audio import AudioMeta
 from transcription.engine import Decoded
-from transcription.lemmas import index_text, lemma, tokens
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def default_lexicon() -> AbuseLexicon:
 
 def catalogue_keywords(catalogue_path: Path | None) -> TopicKeywords:
     """Topic keywords from the IVR catalogue (the one list of topics for IVR and analytics)."""
-    from ivr.catalogue import load_catalogue
+    from hotline.catalogue import load_catalogue
 
     catalogue = load_catalogue(catalogue_path)
     return {

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import jobs
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.errors import ConfigError
 from hotline.models import JobStatus, TranscriptionJob
 from hotline.settings import Settings
-from transcription import jobs
 from transcription.pipeline import RunSummary, load_analysis, run_job, run_pending
 
 __all__ = ["RunSummary", "dispatch_pending", "make_celery", "run_pending"]

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from api.auth import Principal, require, roles_note
 from api.csvout import csv_response
+from api.deps import AdminUser, SessionDep, SettingsDep
 from api.routes.reports import window
-from api.wiring import wiring_of
-from hotline.models import AuditLog, Role
+from api.schemas import CSV_TOO, AuditEntry, AuditPage
+from api.validation import Moment
+from hotline.models import AuditLog
 
 router = APIRouter(tags=["audit"])
-ADMIN = (Role.ADMIN,)
 COLUMNS = ["id", "at", "username", "action", "object_type", "object_id", "client_addr", "details"]
 
 
 @router.get(
     "/api/audit",
-    summary="Audit entries, newest first, filtered; format=csv exports (up to 100000). " + roles_note(*ADMIN),
+    summary="Audit entries, newest first, filtered; format=csv exports (up to 100000).",
+    response_model=AuditPage,
+    responses=CSV_TOO,
 )
 def audit_log(
     *,
-    request: Request,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    user: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    since: Moment | None = None,
+    until: Moment | None = None,
     username: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     object_type: Annotated[str | None, Query(max_length=64)] = None,
@@ -35,10 +39,8 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     format: Literal["json", "csv"] = "json",
-    user: Annotated[Principal, require(*ADMIN)],
-) -> Any:
-    wiring = wiring_of(request)
-    start, end = window(wiring.settings, since, until)
+) -> AuditPage | Response:
+    start, end = window(settings, since, until)
     query = select(AuditLog).where(AuditLog.at >= start, AuditLog.at < end)
     for column, value in (
         (AuditLog.username, username),
@@ -50,24 +52,23 @@ def audit_log(
             query = query.where(column == value)
     if format == "csv":
         limit, offset = 100_000, 0
-    with wiring.session_factory() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit).offset(offset)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit).offset(offset))
+    items = [
+        AuditEntry(
+            id=row.id,
+            at=row.at.isoformat(),
+            username=row.username,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            client_addr=row.client_addr,
+            details=row.details,
         )
-        items = [
-            {
-                "id": row.id,
-                "at": row.at.isoformat(),
-                "username": row.username,
-                "action": row.action,
-                "object_type": row.object_type,
-                "object_id": row.object_id,
-                "client_addr": row.client_addr,
-                "details": row.details,
-            }
-            for row in rows
-        ]
+        for row in rows
+    ]
     if format == "csv":
-        return csv_response(items, f"audit-{start:%Y%m%d}-{end:%Y%m%d}.csv", COLUMNS)
-    return {"total": total, "items": items}
+        return csv_response(
+            [item.model_dump() for item in items], f"audit-{start:%Y%m%d}-{end:%Y%m%d}.csv", COLUMNS
+        )
+    return AuditPage(total=total, items=items)

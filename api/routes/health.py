@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response
 from sqlalchemy import func, select, text
 
-from api.wiring import wiring_of
+from api.deps import WiringDep
+from api.schemas import BacklogCheck, DatabaseCheck, Health, HealthChecks, LiveCheck, PbxCheck
 from hotline.live import liveness
 from hotline.models import JobStatus, Pbx, TranscriptionJob
 from hotline.timeutil import utcnow
@@ -30,10 +29,12 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-@router.get("/health", summary="Dependency health; 503 when one is down. No login needed.")
-def health(request: Request) -> JSONResponse:
-    wiring = wiring_of(request)
-    checks: dict[str, Any] = {}
+@router.get(
+    "/health",
+    summary="Dependency health; 503 when one is down. No login needed.",
+    responses={503: {"model": Health, "description": "a dependency is down"}},
+)
+def health(wiring: WiringDep, response: Response) -> Health:
     ok = True
     try:
         with wiring.session_factory() as session:
@@ -45,44 +46,42 @@ def health(request: Request) -> JSONResponse:
                 )
             ).one()
             running = session.scalar(select(func.count()).where(TranscriptionJob.status == JobStatus.RUNNING))
-        checks["database"] = {"ok": True}
     except Exception as exc:
-        return JSONResponse(
-            {"status": "down", "checks": {"database": {"ok": False, "error": type(exc).__name__}}},
-            status_code=503,
+        response.status_code = 503
+        return Health(
+            status="down", checks=HealthChecks(database=DatabaseCheck(ok=False, error=type(exc).__name__))
         )
-    pbxes: dict[str, Any] = {}
+    pbxes: dict[str, PbxCheck] = {}
     now = utcnow()
     for configured in wiring.settings.ami.pbxes:
         row = rows.get(configured.name)
         state = liveness(row, now, wiring.settings.ami.stale_after_s)
         ok &= state.live
-        pbxes[configured.name] = {
-            "ok": state.live,
-            "connected": bool(row and row.connected),
-            "heartbeat_at": _iso(row.heartbeat_at) if row else None,
-            "not_live_since": _iso(state.since),
-            "last_event_at": _iso(row.last_event_at) if row else None,
-            "last_disconnected_at": _iso(row.last_disconnected_at) if row else None,
-            "reconnects_total": row.reconnects_total if row else 0,
+        pbxes[configured.name] = PbxCheck(
+            ok=state.live,
+            connected=bool(row and row.connected),
+            heartbeat_at=_iso(row.heartbeat_at) if row else None,
+            not_live_since=_iso(state.since),
+            last_event_at=_iso(row.last_event_at) if row else None,
+            last_disconnected_at=_iso(row.last_disconnected_at) if row else None,
+            reconnects_total=row.reconnects_total if row else 0,
             **{name: getattr(row, name) if row else 0 for name in LISTENER_COUNTERS},
-            "error": state.reason,
-        }
-    checks["ami"] = pbxes
+            error=state.reason,
+        )
     oldest_age = (utcnow() - oldest).total_seconds() if oldest else 0.0
-    checks["transcription_backlog"] = {
-        "ok": True,
-        "queued": queued,
-        "running": running,
-        "oldest_queued_age_s": round(oldest_age, 1),
-    }
     hub = wiring.hub
     live_ok = hub.failing == 0
     ok &= live_ok
-    checks["live"] = {
-        "ok": live_ok,
-        "viewers": hub.viewers,
-        "last_poll_ok": _iso(hub.last_poll_ok),
-        "failing_polls": hub.failing,
-    }
-    return JSONResponse({"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503)
+    checks = HealthChecks(
+        database=DatabaseCheck(ok=True),
+        ami=pbxes,
+        transcription_backlog=BacklogCheck(
+            ok=True, queued=queued, running=running, oldest_queued_age_s=round(oldest_age, 1)
+        ),
+        live=LiveCheck(
+            ok=live_ok, viewers=hub.viewers, last_poll_ok=_iso(hub.last_poll_ok), failing_polls=hub.failing
+        ),
+    )
+    if not ok:
+        response.status_code = 503
+    return Health(status="ok" if ok else "down", checks=checks)

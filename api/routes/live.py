@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
-from api.auth import Principal, require, roles_note
+from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, WiringDep
 from api.history import waiting_series
 from api.live_hub import sse
-from api.wiring import wiring_of
-from hotline.models import QueueEntry, Role
+from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
+from hotline.models import QueueEntry
+from hotline.privacy import masks
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["live"])
-LIVE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+LIVE_ROLES = SUPERVISING
 # A stream ends after this long and the browser reconnects at once (SSE retry), so a disabled user's
 # open wallboard stops within minutes and every viewer re-checks its session now and then.
 STREAM_MAX_S = 600.0
@@ -27,68 +28,68 @@ STREAM_MAX_S = 600.0
 @router.get(
     "/api/live",
     summary="Current live snapshot: per PBX its calls, queues with waiting callers, agents; today's "
-    "KPIs per queue. " + roles_note(*LIVE_ROLES),
+    "KPIs per queue.",
+    response_class=Response,
+    responses={200: {"model": LiveSnapshot, "description": "the snapshot"}},
 )
-async def live(*, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]) -> Response:
-    # Served from the process's hub memory: no query per viewer.
-    return Response(wiring_of(request).hub.snapshot_json(), media_type="application/json")
+async def live(user: SupervisorUser, wiring: WiringDep) -> Response:
+    # Served from the process's hub memory, encoded once per change: no query, no validation per viewer.
+    masked = masks(wiring.settings, user.role)
+    return Response(wiring.hub.snapshot_json(masked=masked), media_type="application/json")
 
 
 @router.get(
     "/api/live/stream",
-    summary="Server-Sent Events: `snapshot` first, then `view` (one PBX's new view) and `kpis` on change. "
-    + roles_note(*LIVE_ROLES),
+    summary="Server-Sent Events: `snapshot` first, then `view` (one PBX's new view) and `kpis` on change.",
     response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
-async def live_stream(
-    *, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]
-) -> StreamingResponse:
-    hub = wiring_of(request).hub
-    queue = hub.subscribe()
+async def live_stream(user: SupervisorUser, wiring: WiringDep) -> StreamingResponse:
+    hub = wiring.hub
+    masked = masks(wiring.settings, user.role)
+    queue = hub.subscribe(masked=masked)
     loop = asyncio.get_running_loop()
 
     async def events() -> AsyncIterator[bytes]:
         ends_at = loop.time() + STREAM_MAX_S
         try:
-            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot())
+            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
             while loop.time() < ends_at:
                 yield await queue.get()
         finally:
             hub.unsubscribe(queue)
 
-    headers: dict[str, Any] = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
 @router.get(
     "/api/live/today",
     summary="Today's curve for the wallboard chart: most callers waiting per step (from queue records) "
-    "and the service level per hour (hotline.kpi). " + roles_note(*LIVE_ROLES),
+    "and the service level per hour (hotline.kpi).",
 )
 def live_today(
     *,
-    request: Request,
+    user: SupervisorUser,
+    session: SessionDep,
+    settings: SettingsDep,
     step_min: Annotated[int, Query(ge=1, le=60)] = 5,
-    user: Annotated[Principal, require(*LIVE_ROLES)],
-) -> dict[str, Any]:
+) -> LiveToday:
     from sqlalchemy import or_, select
 
     from hotline.kpi import compute_kpis
 
-    wiring = wiring_of(request)
-    zone = wiring.settings.zone
     now = utcnow()
-    start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    with wiring.session_factory() as session:
-        stays = session.execute(
-            select(QueueEntry.entered_at, QueueEntry.left_at).where(
-                QueueEntry.entered_at < now,
-                or_(QueueEntry.left_at.is_(None), QueueEntry.left_at >= start),
-                # Open stays older than a day are leftovers of an outage, not callers still waiting.
-                QueueEntry.entered_at >= start - timedelta(days=1),
-            )
-        ).all()
-        hours = compute_kpis(session, group_by="hour", since=start, until=now, settings=wiring.settings)
+    start = now.astimezone(settings.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    stays = session.execute(
+        select(QueueEntry.entered_at, QueueEntry.left_at).where(
+            QueueEntry.entered_at < now,
+            or_(QueueEntry.left_at.is_(None), QueueEntry.left_at >= start),
+            # Open stays older than a day are leftovers of an outage, not callers still waiting.
+            QueueEntry.entered_at >= start - timedelta(days=1),
+        )
+    ).all()
+    hours = compute_kpis(session, group_by="hour", since=start, until=now, settings=settings)
     series = waiting_series(
         [(entered, left) for entered, left in stays], start=start, end=now, step=timedelta(minutes=step_min)
     )
@@ -97,11 +98,13 @@ def live_today(
     for row in hours:
         answered, within = totals.get(row.key, (0, 0))
         totals[row.key] = (answered + row.answered, within + row.answered_within_sl)
-    return {
-        "step_min": step_min,
-        "waiting": [{"at": at.isoformat(), "waiting": count} for at, count in series],
-        "service_level_by_hour": [
-            {"hour": key, "service_level_pct": round(100 * within / answered, 1) if answered else None}
+    return LiveToday(
+        step_min=step_min,
+        waiting=[WaitingPoint(at=at.isoformat(), waiting=count) for at, count in series],
+        service_level_by_hour=[
+            HourServiceLevel(
+                hour=key, service_level_pct=round(100 * within / answered, 1) if answered else None
+            )
             for key, (answered, within) in sorted(totals.items())
         ],
-    }
+    )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -13,15 +12,13 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, require, roles_note
+from api.deps import SessionDep, SupervisorUser, WiringDep
 from api.live_hub import LiveHub
-from api.wiring import wiring_of
 from hotline.live import liveness
-from hotline.models import JobStatus, Pbx, Role, Transcript, TranscriptionJob
+from hotline.models import JobStatus, Pbx, Transcript, TranscriptionJob
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["metrics"])
-METRICS_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 
 
 _LISTENER_COUNTERS = (
@@ -98,12 +95,13 @@ class _Snapshot(Collector):
 
 
 @router.get(
-    "/metrics", summary="Prometheus metrics (scrape with a Bearer token). " + roles_note(*METRICS_ROLES)
+    "/metrics",
+    summary="Prometheus metrics (scrape with a Bearer token).",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-def metrics(*, request: Request, user: Annotated[Principal, require(*METRICS_ROLES)]) -> Response:
-    wiring = wiring_of(request)
+def metrics(user: SupervisorUser, session: SessionDep, wiring: WiringDep) -> Response:
     registry = CollectorRegistry(auto_describe=False)
-    with wiring.session_factory() as session:
-        registry.register(_Snapshot(session, wiring.hub, wiring.settings.ami.stale_after_s))
-        body = generate_latest(registry)
+    registry.register(_Snapshot(session, wiring.hub, wiring.settings.ami.stale_after_s))
+    body = generate_latest(registry)
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

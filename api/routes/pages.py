@@ -8,17 +8,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import citizen
-from api.auth import ALL_ROLES, Principal, authenticate, require, roles_note
+from api.auth import Principal, authenticate
+from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, SupervisorUser, WiringDep, masking
 from api.i18n import catalogue, pick_language, translator
-from api.routes.live import LIVE_ROLES
 from api.routes.requests import NUMBER, WRITE_ROLES
 from api.wiring import wiring_of
+from hotline import citizen
 from hotline.models import CitizenRequest, RequestStatus, Role
 from hotline.timeutil import utcnow
 
 router = APIRouter(include_in_schema=False)
-SEARCH_ROLES = (Role.ANALYST, Role.ADMIN)
 
 
 def render(
@@ -79,25 +78,25 @@ def login(request: Request) -> Response:
     return login_page(request)
 
 
-@router.get("/", summary=roles_note(*ALL_ROLES))
-def home(*, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
+@router.get("/")
+def home(user: CurrentUser) -> Response:
     target = {Role.SUPERVISOR: "/wallboard", Role.ANALYST: "/search"}.get(user.role, "/wallboard")
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/wallboard", summary=roles_note(*LIVE_ROLES))
-def wallboard(*, request: Request, user: Annotated[Principal, require(*LIVE_ROLES)]) -> Response:
+@router.get("/wallboard")
+def wallboard(user: SupervisorUser, request: Request) -> Response:
     return render(request, "wallboard.html", user)
 
 
-@router.get("/search", summary=roles_note(*SEARCH_ROLES))
-def search_page(*, request: Request, user: Annotated[Principal, require(*SEARCH_ROLES)]) -> Response:
+@router.get("/search")
+def search_page(user: AnalystUser, request: Request) -> Response:
     return render(request, "search.html", user)
 
 
-@router.get("/analytics", summary=roles_note(*ALL_ROLES))
-def analytics_page(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
-    today = citizen.local_day(wiring_of(request).settings, utcnow())
+@router.get("/analytics")
+def analytics_page(user: CurrentUser, request: Request, settings: SettingsDep) -> Response:
+    today = citizen.local_day(settings, utcnow())
     return render(
         request,
         "analytics.html",
@@ -107,39 +106,40 @@ def analytics_page(*, request: Request, user: Annotated[Principal, require(*ALL_
     )
 
 
-@router.get("/requests", summary=roles_note(*ALL_ROLES))
+@router.get("/requests")
 def requests_page(
     *,
+    user: CurrentUser,
     request: Request,
+    session: SessionDep,
+    wiring: WiringDep,
     view: Literal["all", "overdue"] = "all",
-    user: Annotated[Principal, require(*ALL_ROLES)],
 ) -> Response:
     from sqlalchemy import select
 
-    wiring = wiring_of(request)
     today = citizen.local_day(wiring.settings, utcnow())
-    with wiring.session_factory() as session:
-        overdue = citizen.overdue_requests(session, today=today)
-        rows: list[CitizenRequest] = (
-            overdue
-            if view == "overdue"
-            else list(
-                session.scalars(select(CitizenRequest).order_by(CitizenRequest.created_at.desc()).limit(200))
-            )
+    overdue = citizen.overdue_requests(session, today=today)
+    rows: list[CitizenRequest] = (
+        overdue
+        if view == "overdue"
+        else list(
+            session.scalars(select(CitizenRequest).order_by(CitizenRequest.created_at.desc()).limit(200))
         )
-        items = [
-            {
-                "number": row.number,
-                "created": row.created_at.astimezone(wiring.settings.zone).strftime("%Y-%m-%d %H:%M"),
-                "topic": row.topic,
-                "caller": " ".join(filter(None, [row.caller_name, row.caller_number])),
-                "status": row.status.value,
-                "expected": row.expected_at.isoformat(),
-                "overdue": row.status in citizen.OPEN_STATUSES and row.expected_at < today,
-                "escalated": row.escalated_at is not None,
-            }
-            for row in rows
-        ]
+    )
+    mask = masking(wiring.settings, user)
+    items = [
+        {
+            "number": row.number,
+            "created": row.created_at.astimezone(wiring.settings.zone).strftime("%Y-%m-%d %H:%M"),
+            "topic": row.topic,
+            "caller": " ".join(filter(None, [mask.name(row.caller_name), mask.number(row.caller_number)])),
+            "status": row.status.value,
+            "expected": row.expected_at.isoformat(),
+            "overdue": citizen.is_overdue(row, today),
+            "escalated": row.escalated_at is not None,
+        }
+        for row in rows
+    ]
     return render(
         request,
         "requests.html",
@@ -152,18 +152,18 @@ def requests_page(
     )
 
 
-@router.get("/requests/{number}", summary=roles_note(*ALL_ROLES))
+@router.get("/requests/{number}")
 def request_page(
-    *,
+    user: CurrentUser,
     request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
     number: Annotated[str, Path(pattern=NUMBER)],
-    user: Annotated[Principal, require(*ALL_ROLES)],
 ) -> Response:
-    with wiring_of(request).session_factory() as session:
-        row = citizen.find_request(session, number)
-        if row is None:
-            raise HTTPException(404, "no such request")
-        data = citizen.as_open311(row)
+    row = citizen.find_request(session, number)
+    if row is None:
+        raise HTTPException(404, "no such request")
+    data = masking(settings, user).record(citizen.as_open311(row))
     return render(
         request,
         "request_detail.html",

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import ALL_ROLES, Principal, end_session, new_csrf_token, require, roles_note, start_session
+from api.auth import end_session, new_csrf_token, start_session
+from api.deps import CurrentUser, WiringDep
+from api.schemas import Detail, LoginAnswer, Me
 from api.users import find_user, verify_password
-from api.wiring import Wiring, wiring_of
+from api.validation import Text
+from api.wiring import Wiring
 from hotline.db import transaction
-from hotline.models import AuditLog
+from hotline.models import AuditLog, User
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["session"])
 
 
 class LoginBody(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
+    username: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=1024)
 
 
 def client_addr(request: Request) -> str | None:
@@ -34,14 +37,16 @@ def _same_origin(request: Request) -> bool:
     return origin is None or origin == "null" or urlsplit(origin).netloc == request.url.netloc
 
 
-def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> tuple[Any, float]:
+def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> tuple[User | None, float]:
     """(user or None, retry_after_s)."""
-    wait = wiring.limiter.retry_after(f"addr:{client_addr(request)}", f"user:{username.lower()}")
+    address = client_addr(request) or "-"
+    wait = wiring.throttle.retry_after(address, username)
     if wait > 0:
         return None, wait
     with transaction(wiring.session_factory) as session:
         user = find_user(session, username)
         if not verify_password(user, password):
+            wiring.throttle.failed(address, username)
             session.add(
                 AuditLog(
                     username=username[:64],
@@ -53,6 +58,7 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
             )
             return None, 0.0
         assert user is not None
+        wiring.throttle.succeeded(address, username)
         user.last_login_at = utcnow()
         session.add(
             AuditLog(
@@ -70,13 +76,13 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
 @router.post("/login", include_in_schema=False)
 def login_form(
     request: Request,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form(max_length=512)] = "/",
+    wiring: WiringDep,
+    username: Annotated[Text, Form(max_length=64)],
+    password: Annotated[Text, Form(max_length=1024)],
+    next: Annotated[Text, Form(max_length=512)] = "/",
 ) -> Response:
     from api.routes.pages import login_page
 
-    wiring = wiring_of(request)
     if not _same_origin(request):
         return login_page(request, status_code=403, message_key="forbidden")
     user, wait = _attempt(request, wiring, username, password)
@@ -89,20 +95,21 @@ def login_form(
     # Only local paths: an open redirect after login would help phishing.
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     redirect = RedirectResponse(target, status_code=303)
-    start_session(redirect, wiring, user)
+    start_session(redirect, wiring, user, client_addr=client_addr(request))
     return redirect
 
 
 @router.post(
     "/api/login",
     summary="Sign in with user name and password; sets the session cookie and returns the CSRF token.",
+    response_model=LoginAnswer,
     responses={
-        401: {"description": "wrong user name or password"},
-        429: {"description": "too many attempts"},
+        401: {"model": Detail, "description": "wrong user name or password"},
+        403: {"model": Detail, "description": "cross-origin login refused"},
+        429: {"model": Detail, "description": "too many attempts"},
     },
 )
-def login_json(request: Request, body: LoginBody) -> JSONResponse:
-    wiring = wiring_of(request)
+def login_json(request: Request, wiring: WiringDep, body: LoginBody) -> JSONResponse:
     if not _same_origin(request):
         return JSONResponse({"detail": "cross-origin login refused"}, status_code=403)
     user, wait = _attempt(request, wiring, body.username, body.password)
@@ -115,18 +122,19 @@ def login_json(request: Request, body: LoginBody) -> JSONResponse:
     if user is None:
         return JSONResponse({"detail": "wrong user name or password"}, status_code=401)
     csrf = new_csrf_token()
-    response = JSONResponse({"username": user.username, "role": user.role.value, "csrf": csrf})
-    start_session(response, wiring, user, csrf)
+    answer = LoginAnswer(username=user.username, role=user.role.value, csrf=csrf)
+    response = JSONResponse(answer.model_dump())
+    start_session(response, wiring, user, csrf, client_addr=client_addr(request))
     return response
 
 
-@router.post("/logout", summary="End the web session. " + roles_note(*ALL_ROLES))
-def logout(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
+@router.post("/logout", summary="End the web session.")
+def logout(wiring: WiringDep, user: CurrentUser) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    end_session(response, wiring_of(request))
+    end_session(response, wiring, user)
     return response
 
 
-@router.get("/api/me", summary="The current user and the CSRF token to send. " + roles_note(*ALL_ROLES))
-def me(*, user: Annotated[Principal, require(*ALL_ROLES)]) -> dict[str, Any]:
-    return {"username": user.username, "role": user.role.value, "language": user.language, "csrf": user.csrf}
+@router.get("/api/me", summary="The current user and the CSRF token to send.")
+def me(user: CurrentUser) -> Me:
+    return Me(username=user.username, role=user.role.value, language=user.language, csrf=user.csrf)

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from hotline import db
-from hotline.cli import app
 from hotline.models import Call, Pbx
 from hotline.settings import DatabaseSettings
+from hotline_app.cli import app
 from tests.ami.frames import altered_capture, live_path
 from tests.ami.truth import compare, summary
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from hotline.cli import app
+from hotline.reports import CALL_COLUMNS
+from hotline_app.cli import app
 from tests.ami.support import capture_path, lab_settings, queue_log_facts, replay_capture, table_dump
 from tests.conftest import CAPTURES
 
@@ -77,6 +78,12 @@ def test_report_queues_json_matches_queue_log(tmp_path: Path, monkeypatch: pytes
     assert calls.exit_code == 0, calls.output
     lines = list(csv.DictReader(io.StringIO(calls.output)))
     assert len(lines) == 150
+    assert list(lines[0]) == list(CALL_COLUMNS)  # the columns of GET /api/calls
+    answered = runner.invoke(
+        app, ["report", "calls", "--since", "2026-11-22", "--outcome", "answered", "--format", "json"]
+    )
+    assert answered.exit_code == 0, answered.output
+    assert {row["outcome"] for row in json.loads(answered.output)} == {"answered"}
     assert {line["outcome"] for line in lines} == {"answered", "abandoned", "ivr_only"}
 
     agents = runner.invoke(app, ["report", "agents", "--since", "2026-11-22", "--format", "json"])

@@ -39,7 +39,7 @@ def _call(
 
 
 def test_queue_kpis_follow_the_definitions(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
-    settings = demo_settings("sqlite://", tmp_path, ami={"service_level_by_queue": {"other": 10}})
+    settings = demo_settings("sqlite://", tmp_path, reports={"service_level_by_queue": {"other": 10}})
     with session_factory() as session, session.begin():
         session.add_all(
             [

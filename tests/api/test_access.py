@@ -3,45 +3,27 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api.auth import roles_of
+from api.deps import api_routes, route_roles
 from hotline.models import Role
 from tests.api.conftest import TestClient, Users, login
 
-PUBLIC = {"/health", "/login", "/api/login"}
+PUBLIC = {"/health", "/login", "/api/login", "/docs"}
 SAMPLE = {"number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1"}
 # Routes whose right-role answer is a stream that never ends; their 401/403 are still checked.
 STREAMS = {"/api/live/stream"}
 
 
-def _routes(app: FastAPI) -> list[APIRoute]:
-    found: list[APIRoute] = []
-
-    def walk(routes: list[Any]) -> None:
-        for route in routes:
-            if isinstance(route, APIRoute):
-                found.append(route)
-            elif hasattr(route, "original_router"):
-                walk(route.original_router.routes)
-
-    walk(list(app.routes))
-    return found
-
-
 def _allowed(route: APIRoute) -> frozenset[Role] | None:
-    for dependency in route.dependant.dependencies:
-        if dependency.call is not None and (roles := roles_of(dependency.call)) is not None:
-            return roles
-    return None
+    return route_roles(route)
 
 
 def _cases(app: FastAPI) -> list[tuple[str, str, frozenset[Role] | None]]:
     cases = []
-    for route in _routes(app):
+    for route in api_routes(app):
         url = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], route.path)
         for method in sorted(route.methods or ()):
             if method != "HEAD":
@@ -114,3 +96,7 @@ def test_docs_and_schema_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert "/api/live" in schema["paths"]
+    # The roles stated once in a route's user type reach its documentation.
+    assert schema["paths"]["/api/audit"]["get"]["summary"].endswith("Roles: admin.")
+    assert schema["paths"]["/api/live"]["get"]["summary"].endswith("Roles: supervisor, admin.")
+    assert client.get("/openapi.json").json() == schema

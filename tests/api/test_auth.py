@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from api.users import disable_user
-from hotline.cli import app as cli
 from hotline.db import transaction
 from hotline.models import ApiToken, AuditLog, Role, User
 from hotline.settings import Settings
+from hotline_app.cli import app as cli
 from tests.api.conftest import PASSWORD, TestClient, Users, login
 
 

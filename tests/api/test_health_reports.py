@@ -12,6 +12,7 @@ from api.app import create_app
 from hotline.db import transaction
 from hotline.kpi import compute_kpis
 from hotline.models import Call, CallOutcome, Pbx, Role
+from hotline.reports import CALL_COLUMNS
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from tests.api.conftest import TestClient, Users, api_settings
@@ -99,6 +100,8 @@ def test_call_history_filters_pages_and_exports(
     assert abandoned["items"][0]["wait_s"] == 40.0
     csv = client.get("/api/calls", params=window | {"format": "csv", "queue": "other"}, headers=headers)
     assert len(csv.text.strip().splitlines()) == 3
+    assert csv.text.lstrip("\ufeff").splitlines()[0].split(",") == list(CALL_COLUMNS)  # as `report calls`
+    assert list(page["items"][0]) == list(CALL_COLUMNS)
 
 
 def test_filter_text_is_never_sql(client: TestClient, users: Users, factory: sessionmaker[Session]) -> None:

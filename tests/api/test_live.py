@@ -38,7 +38,9 @@ def test_snapshot_follows_a_published_view_within_a_second(
     (view,) = views
     queue = view["queues"][0]
     assert queue["name"] == "other"
-    assert [c["caller_name"] for c in queue["waiting"]] == ["Елена Козлова", "Владимир Соколов"]
+    # Supervisors see callers through the masking policy (hotline.privacy): initials, last two digits.
+    assert [c["caller_name"] for c in queue["waiting"]] == ["Е. К.", "В. С."]
+    assert [c["caller_number"] for c in queue["waiting"]] == ["**********26", "*********08"]
     assert view["agents"][0]["state"] == "paused"
     assert view["agents"][0]["pause_reason"] == "обед"
 
@@ -66,6 +68,7 @@ def test_push_stream_sends_the_snapshot_then_each_change(
         elapsed = time.monotonic() - started
     assert isinstance(data, dict)
     assert len(data["queues"][0]["waiting"]) == 2  # type: ignore[index]
+    assert [c["caller_name"] for c in data["queues"][0]["waiting"]] == ["Е. К.", "В. С."]  # type: ignore[index]
     assert elapsed < 1.0
 
 

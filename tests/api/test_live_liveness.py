@@ -135,7 +135,7 @@ async def test_killed_listener_makes_health_503_and_the_live_view_not_live(
     listener = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "hotline.cli",
+        "hotline_app.cli",
         "ami",
         "listen",
         env=_listener_env(settings, tmp_path, port),

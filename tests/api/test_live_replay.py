@@ -43,7 +43,8 @@ async def test_replayed_abandon_capture_reaches_the_wallboard_stream(
 ) -> None:
     views: list[dict[str, Any]] = []
     ready = asyncio.Event()
-    watcher = asyncio.create_task(_collect(server.url, users.bearer(Role.SUPERVISOR), views, ready))
+    # An admin sees callers in clear (supervisors through the masking policy), to compare with the capture.
+    watcher = asyncio.create_task(_collect(server.url, users.bearer(Role.ADMIN), views, ready))
     await asyncio.wait_for(ready.wait(), 10)
     replay = ReplayServer(CAPTURES / "abandon" / "abandon.ami", speed=10.0)
     port = await replay.start()

@@ -104,3 +104,73 @@ def test_admins_list_and_export_the_audit_log(
     assert exported.headers["content-type"].startswith("text/csv")
     assert "recording_play" in exported.text
     assert exported.text.startswith("\ufeffid,at,username")
+
+
+def _plays(factory: sessionmaker[Session]) -> list[tuple[str, str]]:
+    with factory() as session:
+        rows = session.scalars(
+            select(AuditLog).where(AuditLog.object_type == "recording").order_by(AuditLog.id)
+        ).all()
+        return [(row.username, row.action) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "part"),
+    [
+        ("bytes=-280044", 206, slice(-280044, None)),  # the last bytes, or all when the file is shorter
+        ("BYTES=0-", 206, slice(None)),  # the unit is case-insensitive
+        ("bytes=00-", 206, slice(None)),  # leading zeros are digits too
+        ("bytes=1-,0-0", 206, slice(None)),  # two ranges that join into the whole file
+        ("bytes=1000-", 206, slice(1000, None)),  # a first request from the middle is a play too
+        ("items=0-5", 200, slice(None)),  # an unknown unit is ignored
+        ("bytes=5-3", 200, slice(None)),  # an invalid range set is ignored: the whole file
+        ("bytes=abc", 200, slice(None)),
+    ],
+)
+def test_every_range_that_serves_content_is_audited(
+    client: TestClient,
+    users: Users,
+    factory: sessionmaker[Session],
+    wav: Path,
+    header: str,
+    status: int,
+    part: slice,
+) -> None:
+    recording_id = _recording(factory, "2026/call.wav")
+    answer = client.get(
+        f"/api/recordings/{recording_id}/audio", headers=users.bearer(Role.ANALYST) | {"Range": header}
+    )
+    assert answer.status_code == status
+    assert answer.content == wav.read_bytes()[part]
+    assert _plays(factory) == [("analyst", "recording_play")]
+
+
+def test_one_play_session_is_one_entry_and_an_unsatisfiable_range_serves_nothing(
+    client: TestClient, users: Users, factory: sessionmaker[Session], wav: Path
+) -> None:
+    recording_id = _recording(factory, "2026/call.wav")
+    url = f"/api/recordings/{recording_id}/audio"
+    size = wav.stat().st_size
+    beyond = client.get(url, headers=users.bearer(Role.ANALYST) | {"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{size}"
+    assert _plays(factory) == []
+    for start in range(0, size, size // 5):
+        chunk = client.get(url, headers=users.bearer(Role.ANALYST) | {"Range": f"bytes={start}-"})
+        assert chunk.status_code == 206
+    client.get(url, headers=users.bearer(Role.ADMIN) | {"Range": "bytes=500-"})
+    assert _plays(factory) == [("analyst", "recording_play"), ("admin", "recording_play")]
+
+
+def test_range_plans_follow_rfc_9110() -> None:
+    from api.ranges import RangePlan, plan_range
+
+    assert plan_range(None, 100) == RangePlan(None)
+    assert plan_range("bytes=-280044", 100) == RangePlan("bytes=-280044")  # the whole file, as 206
+    assert plan_range("Bytes = 00-0009", 100) == RangePlan("bytes=0-9")  # read leniently
+    assert plan_range("bytes=00-0009", 100) == RangePlan("bytes=0-9")
+    assert plan_range("bytes=1-, ,0-0", 100) == RangePlan("bytes=1-,0-0")
+    assert plan_range("bytes=200-300,10-20", 100) == RangePlan("bytes=10-20")  # the satisfiable one
+    assert plan_range("bytes=200-300", 100) == RangePlan(None, satisfiable=False)
+    assert plan_range("bytes=-0", 100) == RangePlan(None, satisfiable=False)
+    assert plan_range("bytes=" + ",".join(["0-0"] * 101), 100) == RangePlan(None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import citizen
+from hotline import citizen
 from hotline.db import transaction
 from hotline.models import Role
 from hotline.settings import Settings

@@ -12,7 +12,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from hotline.cli import app
+from hotline_app.cli import app
 
 
 def _all_commands() -> list[list[str]]:
@@ -52,7 +52,7 @@ def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
+        [sys.executable, "-m", "hotline_app.cli", *args],
         cwd=cwd,
         env=clean,
         capture_output=True,
@@ -108,3 +108,20 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "does not answer" in result.stderr
+
+
+def test_db_upgrade_and_ami_replay_need_no_api_secret(tmp_path: Path) -> None:
+    from tests.ami.support import capture_path
+
+    env = {
+        "HOTLINE_DATABASE__URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "HOTLINE_RECORDINGS__DIR": str(tmp_path),
+    }
+    upgraded = _run(["db", "upgrade"], tmp_path, **env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    replayed = _run(["ami", "replay", str(capture_path("ivr_to_agent")), "--speed", "0"], tmp_path, **env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "SESSION_SECRET" not in replayed.stderr
+    checked = _run(["config", "check"], tmp_path, **env)
+    assert checked.returncode == 2
+    assert "HOTLINE_API__SESSION_SECRET" in checked.stderr

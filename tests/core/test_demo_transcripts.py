@@ -7,7 +7,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from hotline import db
-from hotline.demo_transcripts import (
+from hotline.jobs import enqueue_recording
+from hotline.models import JobStatus, Transcript, TranscriptionJob
+from hotline.text.search import search
+from hotline_app.demo_transcripts import (
     NOT_SHIPPED,
     REFERENCE_MODEL,
     demo_manifest,
@@ -15,11 +18,8 @@ from hotline.demo_transcripts import (
     set_aside_unshipped,
     store_reference_transcripts,
 )
-from hotline.models import JobStatus, Transcript, TranscriptionJob
 from tests.conftest import demo_settings
-from transcription.jobs import enqueue_recording
 from transcription.pipeline import load_analysis
-from transcription.search import search
 
 
 def test_shipped_recordings_get_the_capture_script_and_become_searchable(

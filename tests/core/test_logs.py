@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
-from hotline.logs import KeyValueFormatter
+import pytest
+
+from hotline.logs import KeyValueFormatter, configure_logging
 
 
 def _line(**extra: object) -> str:
@@ -26,3 +29,27 @@ def test_uvicorns_colour_copy_of_the_message_is_left_out() -> None:
     line = _line(color_message="Started server process [\x1b[36m%d\x1b[0m]")
     assert "color_message" not in line
     assert "\x1b" not in line
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("restore_logging")
+@pytest.mark.parametrize(("level", "library_info_shown"), [("INFO", False), ("DEBUG", True)])
+def test_library_info_lines_need_verbose(
+    level: str, library_info_shown: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(level)
+    logging.getLogger("pymorphy3.opencorpora_dict.wrapper").info("Loading dictionaries from x")
+    logging.getLogger("transcription.worker").info("worker started")
+    logging.getLogger("pymorphy3.opencorpora_dict.wrapper").warning("a library warning")
+    err = capsys.readouterr().err
+    assert "worker started" in err
+    assert "a library warning" in err
+    assert ("Loading dictionaries" in err) is library_info_shown

@@ -17,7 +17,7 @@ def test_defaults_use_an_embedded_sqlite_file_and_refuse_the_default_session_sec
     settings_factory: type[Settings],
 ) -> None:
     with pytest.raises(ConfigError, match="HOTLINE_API__SESSION_SECRET"):
-        load_settings()
+        load_settings().require_secrets("api")
     settings = load_settings(demo=True)
     assert settings.database.url == "sqlite:///hotline.db"
     assert settings.agi.port == 4573
@@ -78,9 +78,9 @@ def test_default_pbx_secret_is_refused_with_the_variable_named(
     monkeypatch.setenv("HOTLINE_API__SESSION_SECRET", SECRET)
     monkeypatch.setenv("HOTLINE_AMI__PBXES", json.dumps([{"name": "city"}]))
     with pytest.raises(ConfigError, match=r"ami\.pbxes\[0\]\.secret.*'city'"):
-        load_settings()
+        load_settings().require_secrets("ami")
     # the demo replays a capture against a local fake PBX, so defaults are fine there
-    assert load_settings(demo=True).ami.pbxes[0].name == "city"
+    assert load_settings(demo=True).require_secrets("ami").ami.pbxes[0].name == "city"
 
 
 def test_bad_values_name_the_file_and_the_field(settings_factory: type[Settings], tmp_path: Path) -> None:
@@ -114,3 +114,37 @@ def test_masked_view_hides_every_secret_and_url_password(settings_factory: type[
     view = masked(settings)
     assert view["database"]["url"] == "postgresql+psycopg://hotline:**********@db/hotline"
     assert view["ami"]["pbxes"][0]["name"] == "city"
+
+
+def test_each_process_checks_only_the_secrets_it_uses(settings_factory: type[Settings]) -> None:
+    settings = load_settings(ami={"pbxes": [{"name": "city"}]})  # both secrets at their default
+    assert settings.require_secrets() is settings  # db upgrade, ami replay, reports: no secret used
+    with pytest.raises(ConfigError, match="HOTLINE_API__SESSION_SECRET"):
+        settings.require_secrets("api")
+    with pytest.raises(ConfigError, match=r"ami.pbxes\[0\].secret for PBX 'city'"):
+        settings.require_secrets("ami")
+    ready = load_settings(api={"session_secret": SECRET}, ami={"pbxes": [{"name": "city", "secret": "x"}]})
+    assert ready.require_secrets("api", "ami") is ready
+
+
+def test_kpi_thresholds_live_in_reports_and_the_old_names_still_count_with_a_warning(
+    settings_factory: type[Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh = load_settings(demo=True, reports={"service_level_s": 30, "service_level_by_queue": {"q": 10}})
+    assert (fresh.service_level_for("q"), fresh.service_level_for("other")) == (10, 30)
+    assert not caplog.records
+    old = load_settings(demo=True, ami={"service_level_s": 15, "short_abandon_s": 3})
+    assert (old.reports.service_level_s, old.reports.short_abandon_s) == (15, 3)
+    assert old.service_level_for("any") == 15
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "ami.service_level_s is deprecated; set reports.service_level_s instead",
+        "ami.short_abandon_s is deprecated; set reports.short_abandon_s instead",
+    ]
+    both = load_settings(demo=True, ami={"service_level_s": 15}, reports={"service_level_s": 25})
+    assert both.reports.service_level_s == 25  # the new name wins
+
+
+def test_log_level_is_gone(settings_factory: type[Settings]) -> None:
+    with pytest.raises(ConfigError, match="log_level"):
+        load_settings(demo=True, log_level="INFO")

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hotline.demo import BANNER_END, Banner, read_banner
+from hotline_app.demo import BANNER_END, Banner, read_banner
 from tests.api.test_browser import browser  # noqa: F401  (the shared headless Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

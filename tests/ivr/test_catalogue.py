@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from hotline.catalogue import default_catalogue_path, load_catalogue
 from hotline.errors import CatalogueError
-from ivr.catalogue import default_catalogue_path, load_catalogue
 
 
 def _edited(tmp_path: Path, old: str, new: str) -> Path:

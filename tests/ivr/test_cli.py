@@ -13,8 +13,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hotline.cli import app
-from ivr.catalogue import default_catalogue_path
+from hotline.catalogue import default_catalogue_path
+from hotline_app.cli import app
 from ivr.peer import PeerResult, simulate_call
 
 
@@ -67,9 +67,11 @@ def test_serve_answers_calls_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Pa
         "HOTLINE_DATABASE__URL": f"sqlite:///{tmp_path / 'h.db'}",
         "HOTLINE_AGI__CATALOGUE_PATH": str(catalogue),
     }
-    subprocess.run([sys.executable, "-m", "hotline.cli", "db", "upgrade"], env=env, check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "hotline_app.cli", "db", "upgrade"], env=env, check=True, cwd=tmp_path
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "hotline.cli", "ivr", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hotline_app.cli", "ivr", "serve", "--port", str(port)],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

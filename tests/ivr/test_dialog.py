@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.catalogue import Catalogue, load_catalogue
 from hotline.models import IvrOutcome
-from ivr.catalogue import Catalogue, load_catalogue
 from ivr.dialog import (
     CallbackCreated,
     CheckQueue,

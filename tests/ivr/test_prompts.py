@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import soundfile
 
+from hotline.catalogue import default_catalogue_path, load_catalogue
 from hotline.errors import AudioError
-from ivr.catalogue import default_catalogue_path, load_catalogue
 from ivr.prompts import synthesize_missing
 from tests.conftest import service_missing
 

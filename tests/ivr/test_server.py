@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
+from hotline.catalogue import load_catalogue
 from hotline.live import LiveView, QueueView, WaitingCaller, publish
 from hotline.models import (
     CallbackRequest,
@@ -29,7 +30,6 @@ from hotline.models import (
 )
 from hotline.settings import DatabaseSettings, load_settings
 from ivr.captured import vocabulary
-from ivr.catalogue import load_catalogue
 from ivr.dialog import RateLimited, StatusFound, StatusNotFound
 from ivr.peer import PeerResult, environment, simulate_call
 from ivr.server import AgiServer, pbx_resolver

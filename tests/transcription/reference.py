@@ -1,7 +1,7 @@
 """Transcripts built from the captures' reference manifests (what the TTS really said, and when).
 
 Word times are spread over each utterance in proportion to word length (the demo's own reference
-transcripts, hotline.demo_transcripts): close to where the words really are, which is what search
+transcripts, hotline_app.demo_transcripts): close to where the words really are, which is what search
 offsets and keyword times are checked against.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.demo_transcripts import decoded_from_utterances
 from hotline.models import Call, CallOutcome, Recording
+from hotline_app.demo_transcripts import decoded_from_utterances
 from tests.conftest import CAPTURES
 from transcription.audio import AudioMeta
 from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript

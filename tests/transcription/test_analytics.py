@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from hotline.models import Speaker
-from transcription.analytics import (
+from hotline.text.analytics import (
     CallTopic,
     SpokenWord,
     TopicCall,
@@ -20,7 +20,7 @@ from transcription.analytics import (
     topic_shares,
     trending_terms,
 )
-from transcription.lemmas import lemma, tokens
+from hotline.text.lemmas import lemma, tokens
 from transcription.store import catalogue_keywords, default_lexicon
 
 KEYWORDS = {

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from hotline import db
+from hotline import db, jobs
 from hotline.db import transaction
 from hotline.models import JobStatus, Transcript, TranscriptionJob
 from tests.conftest import REDIS_URL, demo_settings, service_missing
-from transcription import jobs
 from transcription.worker import dispatch_pending, make_celery
 
 from .conftest import KO, SHORT_SPEECH

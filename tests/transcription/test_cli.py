@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from hotline import db
-from hotline.cli import app
 from hotline.db import transaction
 from hotline.errors import TranscriptionError
+from hotline_app.cli import app
 
 from .conftest import KO, SPLIT_MIXED
 from .reference import add_call, load_reference_calls
@@ -87,3 +87,25 @@ def test_search_prints_json_hits_and_redacts_on_request(env: Path, sqlite_engine
     table = runner.invoke(app, ["search", "лифт", "--queue", "utilities"])
     assert table.exit_code == 0
     assert "0:0" in table.output or "0:1" in table.output
+
+
+def test_transcribe_a_folder_skips_links_that_lead_outside_it(env: Path, sqlite_engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from hotline.models import Recording
+
+    folder, elsewhere = env / "import", env / "elsewhere"
+    folder.mkdir()
+    (elsewhere / "private").mkdir(parents=True)
+    (folder / "call.wav").write_bytes(b"RIFF")
+    (folder / "inside-link.wav").symlink_to(folder / "call.wav")
+    (elsewhere / "secret.wav").write_bytes(b"RIFF")
+    (elsewhere / "private" / "other.wav").write_bytes(b"RIFF")
+    (folder / "leak.wav").symlink_to(elsewhere / "secret.wav")
+    (folder / "linked-dir").symlink_to(elsewhere / "private")
+    result = CliRunner().invoke(app, ["transcribe", str(folder), "--queue-only", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "leak.wav: a link to a file outside" in result.output
+    with db.make_session_factory(sqlite_engine)() as session:
+        paths = session.scalars(select(Recording.path)).all()
+    assert paths == [str((folder / "call.wav").resolve())]

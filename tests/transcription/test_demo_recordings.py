@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from hotline import db
-from hotline.demo import prepare_folder
-from hotline.demo_transcripts import NOT_SHIPPED, demo_manifest, set_aside_unshipped, transcribe_shipped
+from hotline.jobs import enqueue_recording
 from hotline.models import JobStatus, Transcript, TranscriptionJob, TranscriptSegment
+from hotline_app.demo import prepare_folder
+from hotline_app.demo_transcripts import NOT_SHIPPED, demo_manifest, set_aside_unshipped, transcribe_shipped
 from tests.conftest import demo_settings
-from transcription.jobs import enqueue_recording
 from transcription.pipeline import load_analysis
 
 pytestmark = [pytest.mark.vosk, pytest.mark.slow]

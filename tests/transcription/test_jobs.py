@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import jobs
 from hotline.db import transaction
 from hotline.models import JobStatus, Recording, TranscriptionJob
 from hotline.timeutil import utcnow
-from transcription import jobs
 
 
 def _enqueue(factory: sessionmaker[Session], path: str, **kw: object) -> int | None:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hotline.cli import app
 from hotline.errors import ModelDownloadError
 from hotline.settings import TranscriptionSettings
+from hotline_app.cli import app
 from transcription.engine import model_path
 from transcription.models import download_model
 

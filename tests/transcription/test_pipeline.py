@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline import db
+from hotline import db, jobs
 from hotline.db import transaction
 from hotline.errors import TranscriptionError
 from hotline.models import JobStatus, Recording, Transcript, TranscriptionJob, TranscriptSegment
 from hotline.settings import DatabaseSettings
-from transcription import jobs
 from transcription.audio import split_pair
 from transcription.pipeline import run_pending
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transcription.redact import RedactionRules, redact
+from hotline.text.masking import RedactionRules, redact
 
 
 @pytest.mark.parametrize(

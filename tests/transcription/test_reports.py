@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
 from hotline.models import CallOutcome, Incident
-from transcription.reports import abuse_flags, detect_incidents, keyword_trends, topic_share_per_day
+from hotline.text.topic_reports import abuse_flags, detect_incidents, keyword_trends, topic_share_per_day
 
 from .reference import add_call, load_reference_calls, reference_entries
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
 from hotline.models import Transcript
-from transcription.search import search
+from hotline.text.search import search
 
 from .reference import ReferenceCall, load_reference_calls
 
@@ -114,7 +114,7 @@ def test_beyond_the_count_cap_the_newest_matches_are_ranked_and_the_total_says_s
 ) -> None:
     with session_factory() as session:
         everyone = search(session, query="спасибо", limit=100)
-        monkeypatch.setattr("transcription.search.COUNT_CAP", 4)
+        monkeypatch.setattr("hotline.text.search.COUNT_CAP", 4)
         capped = search(session, query="спасибо", limit=100)
         rare = search(session, query="пропуском")  # 4 matches: not beyond the cap
         filtered = search(session, query="спасибо", agent="Ольга Кузнецова")
@@ -130,7 +130,7 @@ def test_beyond_the_count_cap_the_newest_matches_are_ranked_and_the_total_says_s
 def test_common_words_rank_within_blocks_of_newest_matches_and_pages_stay_consistent(
     session_factory: sessionmaker[Session], calls: list[ReferenceCall], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("transcription.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("hotline.text.search.RANK_WINDOW", 3)
     with session_factory() as session:
         whole = search(session, query="спасибо", limit=100)
         pages = [search(session, query="спасибо", limit=2, offset=offset).hits for offset in range(0, 14, 2)]

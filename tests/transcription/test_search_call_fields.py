@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from ami_listener.store import _upsert
 from hotline import db
 from hotline.db import transaction
+from hotline.jobs import enqueue_recording
 from hotline.models import Call, CallOutcome, Speaker, Transcript
 from hotline.settings import DatabaseSettings
+from hotline.text.search import search
 from hotline.timeutil import UtcDateTime
 from transcription.audio import AudioMeta
 from transcription.engine import Decoded, Segment, Word
-from transcription.jobs import enqueue_recording
-from transcription.search import search
 from transcription.store import save_transcript
 
 from .reference import ReferenceCall, analysis, load_reference_calls
@@ -110,7 +110,7 @@ def test_a_recording_transcribed_before_its_call_is_known_gets_the_call_fields_w
         )  # fmt: skip
         session.add(call)
         session.flush()
-        # The listener meets the recording again once the call record is known (transcription/jobs.py).
+        # The listener meets the recording again once the call record is known (hotline/jobs.py).
         enqueue_recording(session, path=path, pbx="lab", linkedid="late-1", call_id=call.id, language="ru")
         call_id = call.id
     with session_factory() as session:

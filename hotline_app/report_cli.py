@@ -7,14 +7,25 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
 from hotline.context import cli_state
+from hotline.domain import CallOutcome
 from hotline.kpi import KPI_DEFINITIONS
+from hotline.models import Call
+from hotline.reports import (
+    CALL_COLUMNS,
+    CALL_TIMES,
+    ReportWindowError,
+    agent_rows,
+    call_query,
+    call_row,
+    report_window,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,26 +52,6 @@ QUEUE_KEYS = (
     "max_wait_s",
 )
 AGENT_KEYS = ("pbx", "agent", "answered", "asa_s", "aht_s", "max_wait_s", "talk_s", "paused_s")
-CALL_KEYS = (
-    "pbx",
-    "linkedid",
-    "started_at",
-    "caller_number",
-    "caller_name",
-    "dialed_number",
-    "ivr_topic",
-    "queue",
-    "queue_entered_at",
-    "initial_position",
-    "outcome",
-    "agent",
-    "wait_s",
-    "talk_s",
-    "hangup_cause",
-    "hangup_cause_text",
-    "recording_file",
-    "ended_at",
-)
 
 
 class Format(StrEnum):
@@ -73,9 +64,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
 
 
-def _when(value: str | None, default: datetime, zone: Any) -> datetime:
+def _when(value: str | None, zone: Any) -> datetime | None:
     if value is None:
-        return default
+        return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -85,13 +76,16 @@ def _when(value: str | None, default: datetime, zone: Any) -> datetime:
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 
 
-def _window(since: str | None, until: str | None, zone: Any) -> tuple[datetime, datetime]:
-    today = datetime.combine(date.today(), time(), tzinfo=zone)
-    start = _when(since, today, zone)
-    end = _when(until, start + timedelta(days=1) if since else datetime.now(zone), zone)
-    if end <= start:
-        raise typer.BadParameter("--until must be after --since")
-    return start, end
+def _window(since: str | None, until: str | None, settings: Settings) -> tuple[datetime, datetime]:
+    """The shared report window; only --since without --until means one day (the API's default is now)."""
+    start = _when(since, settings.zone)
+    end = _when(until, settings.zone)
+    if start is not None and end is None:
+        end = start + timedelta(days=1)
+    try:
+        return report_window(settings, start, end)
+    except ReportWindowError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 class _Report(NamedTuple):
@@ -107,7 +101,7 @@ def _report_session(ctx: typer.Context, since: str | None, until: str | None) ->
     from hotline import db
 
     settings = cli_state(ctx).settings()
-    start, end = _window(since, until, settings.zone)
+    start, end = _window(since, until, settings)
     factory = db.make_session_factory(db.make_engine(settings.database))
     with factory() as session:
         yield _Report(session, settings, start, end)
@@ -173,33 +167,9 @@ def agents_command(
     pbx: str | None = _PBX,
 ) -> None:
     """Per agent: calls answered, ASA, AHT, and talk and pause time in the window."""
-    from sqlalchemy import select
-
-    from hotline.kpi import compute_kpis
-    from hotline.models import AgentPeriod, AgentPeriodKind
-
     with _report_session(ctx, since, until) as (session, settings, start, end):
-        kpis = compute_kpis(session, group_by="agent", since=start, until=end, settings=settings, pbx=pbx)
-        query = select(AgentPeriod).where(AgentPeriod.started_at < end)
-        if pbx:
-            query = query.where(AgentPeriod.pbx == pbx)
-        totals: dict[tuple[str, str], dict[str, float]] = {}
-        now = datetime.now(settings.zone)
-        for period in session.scalars(query):
-            ended = period.ended_at or now
-            overlap = (min(ended, end) - max(period.started_at, start)).total_seconds()
-            if overlap <= 0 or period.kind is AgentPeriodKind.LOGGED_IN:
-                continue
-            key = "talk_s" if period.kind is AgentPeriodKind.TALK else "paused_s"
-            bucket = totals.setdefault((period.pbx, period.agent_name), {"talk_s": 0.0, "paused_s": 0.0})
-            bucket[key] += overlap
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in kpis:
-        rows[(r.pbx or "", r.key)] = {**r.as_dict(), "agent": r.key}
-    for (row_pbx, agent), times in totals.items():
-        row = rows.setdefault((row_pbx, agent), {"pbx": row_pbx, "agent": agent, "answered": 0})
-        row.update({k: round(v, 1) for k, v in times.items()})
-    _emit([rows[k] for k in sorted(rows)], AGENT_KEYS, fmt)
+        rows = agent_rows(session, settings, start, end, pbx=pbx)
+    _emit(rows, AGENT_KEYS, fmt)
 
 
 @report_app.command("calls")
@@ -210,21 +180,26 @@ def calls_command(
     fmt: Format = _FORMAT,
     pbx: str | None = _PBX,
     queue: str | None = typer.Option(None, "--queue", help="only calls of this queue"),
+    agent: str | None = typer.Option(None, "--agent", help="only this agent (name or interface)"),
+    topic: str | None = typer.Option(None, "--topic", help="only calls with this IVR topic"),
+    outcome: CallOutcome | None = typer.Option(None, "--outcome", help="only calls with this outcome"),
+    caller_number: str | None = typer.Option(None, "--caller-number", help="only calls from this number"),
 ) -> None:
-    """One line per call started in the window: caller, topic, queue, outcome, agent, wait and talk."""
-    from sqlalchemy import select
-
-    from hotline.models import Call
-
+    """One line per call started in the window (the columns of GET /api/calls), oldest first."""
     with _report_session(ctx, since, until) as (session, settings, start, end):
-        query = select(Call).where(Call.started_at >= start, Call.started_at < end).order_by(Call.started_at)
-        if pbx:
-            query = query.where(Call.pbx == pbx)
-        if queue:
-            query = query.where(Call.queue == queue)
-        rows = [{k: getattr(call, k) for k in CALL_KEYS} for call in session.scalars(query)]
+        query = call_query(
+            start,
+            end,
+            pbx=pbx,
+            queue=queue,
+            agent=agent,
+            topic=topic,
+            outcome=outcome,
+            caller_number=caller_number,
+        )
+        rows = [call_row(call) for call in session.scalars(query.order_by(Call.started_at, Call.id))]
     for row in rows:
-        for key in ("started_at", "queue_entered_at", "ended_at"):
+        for key in CALL_TIMES:
             if row[key] is not None:
                 row[key] = row[key].astimezone(settings.zone)
-    _emit(rows, CALL_KEYS, fmt)
+    _emit(rows, CALL_COLUMNS, fmt)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 
 from hotline.models import Recording, Transcript, TranscriptSegment, TranscriptWord
-from transcription.lemmas import lemma_forms, tokens
+from hotline.text.lemmas import lemma_forms, tokens
 
 QUERY_LANGUAGES = ("ru", "uk")
 MAX_TERMS = 12  # more words than this is a paste, not a query

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from transcription.lemmas import normalize
+from hotline.text.lemmas import normalize
 
 _NUMBER_WORDS_TEXT = (
     # ru

@@ -133,26 +133,17 @@ def claim_next(
         job_id = session.scalar(candidate)
         if job_id is None:
             return None
-        claimed = session.execute(
-            update(TranscriptionJob)
-            .where(TranscriptionJob.id == job_id, TranscriptionJob.status == JobStatus.QUEUED)
-            .values(
-                status=JobStatus.RUNNING,
-                attempts=TranscriptionJob.attempts + 1,
-                worker=worker[:128],
-                started_at=utcnow(),
-                finished_at=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            return _describe(session, job_id)
+        claimed = claim_job(session, job_id, worker=worker)
+        if claimed is not None:
+            return claimed
         # Another worker won this one between our SELECT and UPDATE; try the next.
     return None
 
 
 def claim_job(session: Session, job_id: int, *, worker: str | None = None) -> ClaimedJob | None:
-    """Claim one named job (Celery tasks carry the job id); None if it is not queued any more."""
+    """Claim one named job (Celery tasks carry the job id); None if it is not queued any more.
+
+    The one claim: queued → running in a single conditional UPDATE, so two workers never both win."""
     claimed = session.execute(
         update(TranscriptionJob)
         .where(TranscriptionJob.id == job_id, TranscriptionJob.status == JobStatus.QUEUED)

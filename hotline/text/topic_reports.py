@@ -22,7 +22,7 @@ from hotline.models import (
     TranscriptSegment,
     TranscriptWord,
 )
-from transcription.analytics import (
+from hotline.text.analytics import (
     CallTopic,
     TopicCall,
     Trend,
@@ -31,7 +31,7 @@ from transcription.analytics import (
     topic_shares,
     trending_terms,
 )
-from transcription.lemmas import tokens
+from hotline.text.lemmas import tokens
 
 Base = Literal["answered", "transcribed"]
 BASE_LABELS = {"answered": "answered calls", "transcribed": "transcribed calls"}

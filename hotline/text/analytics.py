@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from hotline.models import Speaker
-from transcription.lemmas import MORPH_LANGUAGES, lemma_forms, tokens
+from hotline.domain import Speaker
+from hotline.text.lemmas import MORPH_LANGUAGES, lemma_forms, tokens
 
 # topic id -> language -> keywords or short phrases in dictionary form (the IVR catalogue's shape).
 TopicKeywords = Mapping[str, Mapping[str, Sequence[str]]]

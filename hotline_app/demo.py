@@ -15,18 +15,17 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
-from hotline.models import Role
+from hotline.domain import Role
+from hotline.lifecycle import Lifecycle
 from hotline.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ def prepare_folder(folder: Path) -> None:
     """The demo folder holds the database and a copy of the capture's recordings."""
     recordings = folder / "recordings"
     recordings.mkdir(parents=True, exist_ok=True)
-    source = resources.files("hotline") / "demo_data" / "recordings"
+    source = resources.files("hotline_app") / "demo_data" / "recordings"
     for item in source.iterdir():
         target = recordings / item.name
         if not target.exists():
@@ -80,7 +79,7 @@ def prepare_folder(folder: Path) -> None:
 
 
 def capture_path() -> Path:
-    return Path(str(resources.files("hotline") / "demo_data" / "load.ami.gz"))
+    return Path(str(resources.files("hotline_app") / "demo_data" / "load.ami.gz"))
 
 
 def ensure_users(factory: sessionmaker[Session]) -> list[tuple[str, str, str]]:
@@ -132,86 +131,71 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     from ami_listener.service import AmiService
     from api.app import create_app
     from api.server import serve
-    from hotline.demo_transcripts import demo_transcripts_in_thread, model_missing
-    from ivr.catalogue import load_catalogue
+    from hotline.catalogue import load_catalogue
+    from hotline_app.demo_transcripts import demo_transcripts_in_thread, model_missing
     from ivr.server import AgiServer
 
     options.folder.mkdir(parents=True, exist_ok=True)
     prepare_folder(options.folder)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-
-    # Re-timed to now, so the wallboard shows today's calls and real waiting times.
-    replay = ReplayServer(capture_path(), speed=options.speed, loop=True, present=True)
-    replay_port = await replay.start()
-    settings = demo_settings(options, config, replay_port)
-    engine = db.make_engine(settings.database)
-    await asyncio.to_thread(db.upgrade, engine)
-    factory = db.make_session_factory(engine)
-    logins = await asyncio.to_thread(ensure_users, factory)
-
-    agi = AgiServer(settings, factory, load_catalogue(settings.agi.catalogue_path))
-    agi_port = await agi.start()
-    listener = AmiService(settings, factory)
-    api_ready = asyncio.Event()
-    app = create_app(settings, factory)
-    tasks: list[asyncio.Task[Any]] = [
-        asyncio.create_task(listener.run(), name="ami-listener"),
-        asyncio.create_task(serve(settings, ready=api_ready, stop=stop, app=app), name="api"),
-    ]
-    if options.simulated_callers:
-        tasks.append(asyncio.create_task(simulate_callers(settings, options, agi_port, stop), name="callers"))
-    # A model configured or downloaded into models_dir (what `hotline models download` does) counts.
-    missing = model_missing(settings)
-    if missing is not None:
-        log.warning("recordings are not transcribed, the shipped ones get the capture's script: %s", missing)
     transcriber_stop = threading.Event()
-    transcriber = threading.Thread(
-        target=demo_transcripts_in_thread,
-        args=(settings, factory, transcriber_stop),
-        kwargs={"with_model": missing is None},
-        name="transcriber",
-    )
-    transcriber.start()
-
-    await _until([api_ready, stop], tasks)
-    # With --port 0 the system picks a free port: print the one actually bound.
-    api_port = getattr(app.state, "bound_port", options.api_port)
-    url = f"http://{'127.0.0.1' if options.host == '0.0.0.0' else options.host}:{api_port}/"  # noqa: S104
-    on_ready(_banner(url, logins, agi_port, replay_port, options.folder))
+    transcriber: threading.Thread | None = None
+    engine = None
     try:
-        await _until([stop], tasks)
-    finally:
-        stop.set()
-        transcriber_stop.set()
-        await listener.stop()
-        await agi.close()
-        await replay.close()
-        # Components watch `stop` and end by themselves; only what hangs past the grace period is cancelled.
-        _, hanging = await asyncio.wait(tasks, timeout=10.0)
-        for task in hanging:
-            task.cancel()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        for task, result in zip(tasks, results, strict=True):
-            if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
-                log.error(
-                    "demo component failed", extra={"component": task.get_name(), "error": repr(result)}
+        async with Lifecycle("demo") as life:
+
+            async def stop_transcriber() -> None:
+                transcriber_stop.set()
+
+            life.on_shutdown(stop_transcriber)
+            # Re-timed to now, so the wallboard shows today's calls and real waiting times.
+            replay = ReplayServer(capture_path(), speed=options.speed, loop=True, present=True)
+            replay_port = await replay.start()
+            settings = demo_settings(options, config, replay_port)
+            engine = db.make_engine(settings.database)
+            await asyncio.to_thread(db.upgrade, engine)
+            factory = db.make_session_factory(engine)
+            logins = await asyncio.to_thread(ensure_users, factory)
+
+            agi = AgiServer(settings, factory, load_catalogue(settings.agi.catalogue_path))
+            agi_port = await agi.start()
+            listener = AmiService(settings, factory)
+            # Stop accepting in this order; the tasks then end by themselves within the grace period.
+            life.on_shutdown(listener.stop)
+            life.on_shutdown(agi.close)
+            life.on_shutdown(replay.close)
+            api_ready = asyncio.Event()
+            app = create_app(settings, factory)
+            life.spawn(listener.run(), name="ami-listener")
+            life.spawn(serve(settings, ready=api_ready, stop=life.stop, app=app), name="api")
+            if options.simulated_callers:
+                life.spawn(simulate_callers(settings, options, agi_port, life.stop), name="callers")
+            # A model configured or downloaded into models_dir (what `hotline models download` does) counts.
+            missing = model_missing(settings)
+            if missing is not None:
+                log.warning(
+                    "recordings are not transcribed, the shipped ones get the capture's script: %s", missing
                 )
-        await asyncio.to_thread(transcriber.join)
-        engine.dispose()
+            transcriber = threading.Thread(
+                target=demo_transcripts_in_thread,
+                args=(settings, factory, transcriber_stop),
+                kwargs={"with_model": missing is None},
+                name="transcriber",
+            )
+            transcriber.start()
 
-
-async def _until(events: list[asyncio.Event], tasks: list[asyncio.Task[Any]]) -> None:
-    """Wait until one event is set or one task ends; a task that failed raises here."""
-    waiters = [asyncio.create_task(event.wait()) for event in events]
-    done, _ = await asyncio.wait([*waiters, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    for waiter in waiters:
-        waiter.cancel()
-    for task in done:
-        if task in tasks and not task.cancelled() and task.exception() is not None:
-            raise RuntimeError(f"{task.get_name()} stopped: {task.exception()!r}")
+            await life.wait(api_ready)
+            if not life.stop.is_set():
+                # With --port 0 the system picks a free port: print the one actually bound.
+                api_port = getattr(app.state, "bound_port", options.api_port)
+                host = "127.0.0.1" if options.host == "0.0.0.0" else options.host  # noqa: S104
+                on_ready(_banner(f"http://{host}:{api_port}/", logins, agi_port, replay_port, options.folder))
+                await life.wait()
+    finally:
+        transcriber_stop.set()
+        if transcriber is not None:
+            await asyncio.to_thread(transcriber.join)
+        if engine is not None:
+            engine.dispose()
 
 
 BANNER_END = "press Ctrl-C to stop"  # the banner's last words: the demo is up

@@ -22,7 +22,7 @@ def demo(
     callers: bool = typer.Option(True, "--callers/--no-callers", help="simulate callers in the IVR"),
 ) -> None:
     """Run the whole product on SQLite with a replayed Asterisk capture; Ctrl-C stops it."""
-    from hotline.demo import DemoOptions, run_demo
+    from hotline_app.demo import DemoOptions, run_demo
 
     options = DemoOptions(
         folder=folder, host=host, api_port=port, agi_port=agi_port, speed=speed, simulated_callers=callers

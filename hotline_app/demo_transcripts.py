@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db
 from hotline.errors import TranscriptionError
+from hotline.jobs import claim_job, mark_done, mark_failed
 from hotline.models import JobStatus, Recording, Speaker, TranscriptionJob
 from hotline.settings import Settings
 from transcription.audio import AudioMeta
 from transcription.engine import Decoded, Segment, Word, model_path
-from transcription.jobs import claim_job, mark_done, mark_failed
 from transcription.pipeline import load_analysis, run_job
 from transcription.store import Analysis, save_transcript
 
@@ -42,7 +42,7 @@ Manifest = dict[str, list[dict[str, Any]]]  # file name -> utterances (start_s, 
 
 def demo_manifest() -> Manifest:
     """Utterances of each shipped recording, by file name."""
-    text = (resources.files("hotline") / "demo_data" / "recordings" / "manifest.json").read_text("utf-8")
+    text = (resources.files("hotline_app") / "demo_data" / "recordings" / "manifest.json").read_text("utf-8")
     return {Path(entry["file"]).name: entry["utterances"] for entry in json.loads(text)}
 
 

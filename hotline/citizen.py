@@ -10,19 +10,18 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.catalogue import load_catalogue
+from hotline.domain import FINAL_STATUSES, OPEN_STATUSES
 from hotline.errors import HotlineError
 from hotline.models import CitizenRequest, RequestStatus, RequestStatusChange
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-OPEN_STATUSES = (RequestStatus.REGISTERED, RequestStatus.IN_PROGRESS)
-FINAL_STATUSES = (RequestStatus.ANSWERED, RequestStatus.CLOSED, RequestStatus.REJECTED)
 
 
 def answer_days(settings: Settings, topic: str | None) -> int:
@@ -38,11 +37,7 @@ def answer_days(settings: Settings, topic: str | None) -> int:
 
 def _catalogue_days(settings: Settings, topic: str) -> int | None:
     try:
-        from ivr.catalogue import load_catalogue
-    except ImportError:
-        return None
-    try:
-        catalogue: Any = load_catalogue(settings.agi.catalogue_path)
+        catalogue = load_catalogue(settings.agi.catalogue_path)
     except HotlineError as exc:
         log.warning("topic catalogue unreadable; default answer days used", extra={"error": str(exc)})
         return None
@@ -138,12 +133,32 @@ def find_request(session: Session, number: str) -> CitizenRequest | None:
     return session.scalar(select(CitizenRequest).where(CitizenRequest.number == number))
 
 
+def latest_request_of(session: Session, caller_number: str) -> CitizenRequest | None:
+    """The caller's most recent request: what the IVR tells a caller who types no number."""
+    return session.scalar(
+        select(CitizenRequest)
+        .where(CitizenRequest.caller_number == caller_number)
+        .order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
+        .limit(1)
+    )
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Open and past its answer date: the one definition of overdue for queries."""
+    return and_(CitizenRequest.status.in_(OPEN_STATUSES), CitizenRequest.expected_at < today)
+
+
+def is_overdue(request: CitizenRequest, today: date) -> bool:
+    """The same definition for a row already loaded."""
+    return request.status in OPEN_STATUSES and request.expected_at < today
+
+
 def overdue_requests(session: Session, *, today: date) -> list[CitizenRequest]:
     """Open requests past their answer date, oldest due first."""
     return list(
         session.scalars(
             select(CitizenRequest)
-            .where(CitizenRequest.status.in_(OPEN_STATUSES), CitizenRequest.expected_at < today)
+            .where(overdue_clause(today))
             .order_by(CitizenRequest.expected_at, CitizenRequest.number)
         )
     )

@@ -210,7 +210,7 @@ REQUIRED_PROMPTS = (
 
 
 def default_catalogue_path() -> Path:
-    return Path(str(resources.files("ivr") / "data" / "catalogue.yaml"))
+    return Path(str(resources.files("hotline") / "data" / "catalogue.yaml"))
 
 
 # libyaml's parser when present (several times faster); same marks and same results.

@@ -11,10 +11,10 @@ from ami_listener.cli import register as register_ami
 from api.cli import register as register_api
 from hotline.context import cli_state
 from hotline.core_cli import config_app, db_app
-from hotline.demo_cli import register as register_demo
 from hotline.errors import HotlineError
 from hotline.logs import configure_logging
-from hotline.report_cli import register as register_report
+from hotline_app.demo_cli import register as register_demo
+from hotline_app.report_cli import register as register_report
 from ivr.cli import register as register_ivr
 from transcription.cli import register as register_transcription
 

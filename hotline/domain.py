@@ -1,0 +1,83 @@
+"""Domain enumerations shared by every layer: call and IVR outcomes, statuses, roles.
+
+Pure code (the dialog, the live state, reports) imports these, not the ORM module; hotline.models stores them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class CallOutcome(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMEOUT = "timeout"
+    EXIT_EMPTY = "exit_empty"
+    IVR_ONLY = "ivr_only"
+    AFTER_HOURS = "after_hours"
+    CALLBACK_REQUESTED = "callback_requested"
+    LOST_DURING_DISCONNECT = "lost_during_disconnect"
+
+
+class AgentPeriodKind(enum.StrEnum):
+    LOGGED_IN = "logged_in"
+    PAUSED = "paused"
+    TALK = "talk"
+
+
+class IvrOutcome(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    QUEUED = "queued"
+    FAQ = "faq"
+    STATUS_TOLD = "status_told"
+    CALLBACK = "callback"
+    AFTER_HOURS = "after_hours"
+    OPERATOR_FALLBACK = "operator_fallback"
+    HANGUP = "hangup"
+    TIMED_OUT = "timed_out"
+    ERROR = "error"
+
+
+class RequestStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+class CallbackStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Speaker(enum.StrEnum):
+    CALLER = "caller"
+    AGENT = "agent"
+    MIXED = "mixed"
+
+
+class HitKind(enum.StrEnum):
+    KEYWORD = "keyword"
+    ABUSE = "abuse"
+
+
+class Role(enum.StrEnum):
+    SUPERVISOR = "supervisor"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+# A request the citizen still waits on: the IVR tells its expected date, the overdue list counts it.
+OPEN_STATUSES = (RequestStatus.REGISTERED, RequestStatus.IN_PROGRESS)
+FINAL_STATUSES = (RequestStatus.ANSWERED, RequestStatus.CLOSED, RequestStatus.REJECTED)
