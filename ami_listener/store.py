@@ -219,8 +219,7 @@ class Store:
                 {**row, "call_id": ids[linkedid]} for linkedid, row in batch.stays if linkedid in ids
             ]
             self._rows(session, QueueEntry, _dedupe(stay_rows, STAY_KEYS), STAY_KEYS, report)
-            for recording in batch.recordings:
-                self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
+            self._enqueue_all(session, pbx, batch.recordings, ids)
         self._rows(session, AgentPeriod, batch.periods, PERIOD_KEYS, report)
         self._rows(session, Agent, batch.agents, AGENT_KEYS, report)
 
@@ -279,21 +278,39 @@ class Store:
             ids.update({linkedid: call_id for linkedid, call_id in rows})  # noqa: C416
         return ids
 
-    def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
-        if not self.recordings_enabled:
+    def _enqueue_all(
+        self, session: Session, pbx: str, recordings: list[FinishedRecording], ids: dict[str, int]
+    ) -> None:
+        """Queue the batch's recordings in one savepoint; if one fails, again one savepoint each, so
+        only that one is left out (a savepoint per recording costs two round trips)."""
+        if not self.recordings_enabled or not recordings:
             return
         try:
             with session.begin_nested():
-                enqueue_recording(
-                    session,
-                    path=recording.path,
-                    pbx=pbx,
-                    linkedid=recording.linkedid,
-                    call_id=call_id,
-                    language=recording.language,
-                )
+                for recording in recordings:
+                    self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
+            return
         except OperationalError:
             raise
         except Exception:
-            # The call record matters more than its transcription; log and keep the batch.
-            log.exception("could not queue recording", extra={"pbx": pbx, "path": recording.path})
+            log.warning("queueing recordings failed; one by one", extra={"pbx": pbx})
+        for recording in recordings:
+            try:
+                with session.begin_nested():
+                    self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
+            except OperationalError:
+                raise
+            except Exception:
+                # The call record matters more than its transcription; log and keep the batch.
+                log.exception("could not queue recording", extra={"pbx": pbx, "path": recording.path})
+
+    @staticmethod
+    def _enqueue(session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
+        enqueue_recording(
+            session,
+            path=recording.path,
+            pbx=pbx,
+            linkedid=recording.linkedid,
+            call_id=call_id,
+            language=recording.language,
+        )

@@ -6,7 +6,8 @@
    Uniqueid/Linkedid and times), served by the ReplayServer as fast as possible, through the real
    listener with persistence, on SQLite and on PostgreSQL. Printed: events/s.
 2. In the same run and on the same bytes: panoramisk's own parse-and-dispatch rate with an empty
-   callback (AMIProtocol.data_received in 64 KB reads), and the ratio listener/panoramisk (goal >= 0.5).
+   callback (AMIProtocol.data_received in 64 KB reads), and the ratio listener/panoramisk (goal >= 1.0
+   on SQLite, >= 0.75 on PostgreSQL: the listener with persistence keeps up with bare parsing).
 3. Latency: the capture replayed at ~2,000 events/s; event-to-state latency (from the message being
    parsed off the socket to it being applied to the live state) p50/p99/max (goal p99 < 100 ms).
 """
@@ -200,7 +201,8 @@ async def main() -> None:
                 f"{label}: panoramisk parse+dispatch (empty callback) {raw_events} events, "
                 f"{raw_rate:,.0f} events/s"
             )
-            print(f"{label}: ratio listener/panoramisk = {rate / raw_rate:.2f} (goal >= 0.5)")
+            goal = 0.75 if label == "PostgreSQL" else 1.0
+            print(f"{label}: ratio listener/panoramisk = {rate / raw_rate:.2f} (goal >= {goal})")
         print(f"latency at ~{args.latency_rate:.0f} events/s (SQLite):")
         values = await latency(
             f"sqlite:///{workdir / 'latency.db'}", args.latency_rate, args.latency_events, workdir
