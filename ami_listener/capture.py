@@ -84,7 +84,29 @@ def renumber(data: bytes, shift: int) -> bytes:
     """Shift every epoch-style id (Uniqueid/Linkedid '1795316914.8') by `shift` seconds."""
     if not shift:
         return data
-    return _EPOCH_ID.sub(lambda m: b"%d.%s" % (int(m.group(1)) + shift, m.group(2)), data)
+    return Renumbered(data).at(shift)
+
+
+class Renumbered:
+    """One message split once around its ids, so that each further round only formats numbers
+    (a replay of many rounds would otherwise run the id search on every message again)."""
+
+    __slots__ = ("_data", "_parts")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        # re.split with two groups: text, epoch, suffix, text, epoch, suffix, ..., text
+        self._parts = _EPOCH_ID.split(data)
+
+    def at(self, shift: int) -> bytes:
+        parts = self._parts
+        if len(parts) == 1 or not shift:
+            return self._data
+        out = [parts[0]]
+        for i in range(1, len(parts), 3):
+            out.append(b"%d.%s" % (int(parts[i]) + shift, parts[i + 1]))
+            out.append(parts[i + 2])
+        return b"".join(out)
 
 
 def with_timestamp(data: bytes, wall: float) -> bytes:

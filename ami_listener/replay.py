@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ami_listener.capture import RecordedMessage, load_capture, parse_frame, renumber, with_timestamp
+from ami_listener.capture import RecordedMessage, Renumbered, load_capture, parse_frame, with_timestamp
 from ami_listener.replay_mirror import Mirror, frame
 from hotline.errors import CaptureError
 
@@ -82,6 +82,7 @@ class ReplayServer:
         self._index = 0  # next message of the current part
         self._round = 0
         self._mirror = Mirror()
+        self._split: dict[tuple[int, int], Renumbered] = {}  # (part, offset) -> split around the ids
         self._server: asyncio.Server | None = None
         self._done = asyncio.Event()
         self._busy = asyncio.Lock()
@@ -186,7 +187,14 @@ class ReplayServer:
         if self._present_origin is not None:
             # Ids are epoch seconds too: move them to the present so they read like today's calls.
             shift += int(self._present_origin - self._first_wall)
-        data = renumber(message.data, shift)
+        if shift:
+            key = (self._part, message.offset)
+            split = self._split.get(key)
+            if split is None:
+                split = self._split[key] = Renumbered(message.data)
+            data = split.at(shift)
+        else:
+            data = message.data
         if self.timestamps and message.kind == "event":
             data = with_timestamp(data, self._wall(message.wall))
         return data

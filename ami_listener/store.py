@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.pbx_health import PbxHealth, write_health
 from ami_listener.records import Changes, FinishedRecording
-from hotline.jobs import enqueue_recording
+from hotline.jobs import RecordingToQueue, enqueue_recording, enqueue_recordings
 from hotline.live import LiveView, publish
 from hotline.models import Agent, AgentPeriod, Base, Call, IvrVisit, QueueEntry
 
@@ -281,14 +281,19 @@ class Store:
     def _enqueue_all(
         self, session: Session, pbx: str, recordings: list[FinishedRecording], ids: dict[str, int]
     ) -> None:
-        """Queue the batch's recordings in one savepoint; if one fails, again one savepoint each, so
-        only that one is left out (a savepoint per recording costs two round trips)."""
+        """Queue the batch's recordings together (one savepoint, two inserts); if that fails, one
+        savepoint each, so only the failing one is left out."""
         if not self.recordings_enabled or not recordings:
             return
         try:
             with session.begin_nested():
-                for recording in recordings:
-                    self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
+                enqueue_recordings(
+                    session,
+                    [
+                        RecordingToQueue(r.path, pbx, r.linkedid, ids.get(r.linkedid), r.language)
+                        for r in recordings
+                    ],
+                )
             return
         except OperationalError:
             raise
