@@ -15,7 +15,8 @@ from pathlib import Path
 
 from hotline.errors import CaptureError
 
-_EPOCH_ID = re.compile(rb"(?<![\d.])(1\d{9})\.(\d+)(?![\d.])")
+# An id is never followed by a digit or ".digit" (but may be by ".wav" in a MixMonitor file name).
+_EPOCH_ID = re.compile(rb"(?<![\d.])(1\d{9})\.(\d+)(?!\d|\.\d)")
 
 
 @dataclass(frozen=True, slots=True)

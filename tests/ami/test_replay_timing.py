@@ -3,11 +3,13 @@ truncated frame in a capture is a counted parse error, never a crashed replay se
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami_listener.capture import renumber
 from hotline.models import Call, QueueEntry
 from tests.ami.frames import Frames, altered_capture, field, live_path
 from tests.ami.support import lab_settings, replay_capture
@@ -57,3 +59,15 @@ async def test_a_truncated_frame_is_a_parse_error_not_a_reconnect(
     assert link.processor.state_errors_total == 0
     # The damaged caller still counts in its queue: its stay opened from the abandon's HoldTime.
     assert compare("queue_timeout", session_factory).problems == []
+
+
+def test_a_replay_round_renumbers_every_id_also_in_recording_file_names() -> None:
+    frame = next(m.data for m in Frames(TIMEOUT).messages if b"MIXMONITOR_FILENAME=/" in m.data)
+    name = next(line for line in frame.split(b"\r\n") if b"MIXMONITOR_FILENAME=/" in line)
+    ids = re.findall(rb"1\d{9}\.\d+", name)  # <queue>-<linkedid>-<uniqueid>.wav
+    assert len(ids) == 2
+    moved = renumber(frame, 100)
+    for old in ids:
+        seconds, _, rest = old.partition(b".")
+        assert b"%d.%s" % (int(seconds) + 100, rest) in moved
+    assert old not in moved
