@@ -35,7 +35,7 @@ from hotline.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[LiveView], None]
-PUBLISH_EVERY_S = 0.25  # at most ~4 live-view publishes per second per PBX
+PUBLISH_EVERY_S = 0.05  # at most ~20 live-view publishes per second per PBX
 
 
 @dataclass
@@ -81,6 +81,8 @@ class PbxLink:
         self._last_publish = 0.0
         self._last_flush = 0.0
         self._flush_task: asyncio.Task[None] | None = None
+        self._view_task: asyncio.Task[None] | None = None
+        self._view_stored = False
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
         self._last_health_write = 0.0
@@ -283,8 +285,9 @@ class PbxLink:
             if self._reading_paused and self.queue.qsize() <= self._queue_max // 2:
                 self._pause_reading(False)
             if stop:
-                if self._flush_task is not None:
-                    await self._flush_task
+                for task in (self._flush_task, self._view_task):
+                    if task is not None:
+                        await task
                 await self._flush(force_view=True)
                 self.writer.give_up()  # the process ends: what is still unsaved is lost, and said so
                 return
@@ -301,8 +304,38 @@ class PbxLink:
 
     def _start_flush(self, *, force_view: bool) -> None:
         if self._flush_task is not None and not self._flush_task.done():
+            # A records write is under way: a due view goes out on its own instead of waiting behind it.
+            due = (
+                self._view_dirty
+                and not self._rebuilding
+                and time.monotonic() - self._last_publish >= PUBLISH_EVERY_S
+            )
+            # Only once a flush has stored a view: two first inserts of the PBX's row would collide.
+            if due and self._view_stored and (self._view_task is None or self._view_task.done()):
+                self._view_task = asyncio.create_task(self._flush_view())
             return
         self._flush_task = asyncio.create_task(self._flush(force_view=force_view))
+
+    async def _flush_view(self) -> None:
+        view = self.processor.state.view(connected=self.connected, at=utcnow())
+        self._view_dirty = False
+        self._last_publish = time.monotonic()
+        if self.store.publisher is not None:
+            await asyncio.to_thread(self.store.publisher, view)
+        try:
+            await asyncio.to_thread(self.store.write, self.pbx.name, [], None, view)
+        except Exception:
+            log.exception("live view write failed; will retry", extra={"pbx": self.pbx.name})
+            self._view_dirty = True
+            return
+        self._changed(view)
+
+    def _changed(self, view: LiveView) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(view)
+            except Exception:
+                log.exception("on_change callback failed", extra={"pbx": self.pbx.name})
 
     def _apply(self, item: _Item) -> None:
         processor = self.processor
@@ -354,24 +387,26 @@ class PbxLink:
             and (force_view or now - self._last_publish >= PUBLISH_EVERY_S)
         ):
             view = self.processor.state.view(connected=self.connected, at=utcnow())
+            # Clean from this moment: events applied while the write runs make the view dirty again
+            # (cleared after the write, they would wait unpublished for the next event).
+            self._view_dirty = False
+            self._last_publish = now
         if not self.writer.pending and view is None and not self._health_dirty:
             return
+        if view is not None and self.store.publisher is not None:
+            await asyncio.to_thread(self.store.publisher, view)  # viewers need not wait for the records
         try:
             written = await self.writer.write(self.health(), view)
         finally:
             self._last_flush = time.monotonic()
         if not written:
+            self._view_dirty = self._view_dirty or view is not None
             return
         self._last_health_write = self._last_flush
         self._health_dirty = False
         if view is not None:
-            self._view_dirty = False
-            self._last_publish = now
-            if self.on_change is not None:
-                try:
-                    self.on_change(view)
-                except Exception:
-                    log.exception("on_change callback failed", extra={"pbx": self.pbx.name})
+            self._view_stored = True
+            self._changed(view)
 
     def health(self) -> PbxHealth:
         p = self.processor

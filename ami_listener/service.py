@@ -28,7 +28,13 @@ class AmiService:
         link_class: type[PbxLink] = PbxLink,
     ) -> None:
         self.settings = settings
-        self.store = Store(session_factory)
+        publisher = None
+        if settings.api.redis_url:
+            from ami_listener.live_publish import LivePublisher
+
+            publisher = LivePublisher(settings.api.redis_url)
+        self._publisher = publisher
+        self.store = Store(session_factory, publisher=publisher)
         self.links = [
             link_class(settings, pbx, self.store, on_change=on_change) for pbx in settings.ami.pbxes
         ]
@@ -65,3 +71,6 @@ class AmiService:
             for result in results:
                 if isinstance(result, BaseException):
                     log.error("AMI consumer ended with an error: %r", result)
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -148,9 +148,17 @@ class _Batch:
 
 
 class Store:
-    def __init__(self, session_factory: sessionmaker[Session], *, recordings_enabled: bool = True) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        recordings_enabled: bool = True,
+        publisher: Callable[[LiveView], None] | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
+        # Pushes each new live view to the API processes at once (Redis), ahead of the database write.
+        self.publisher = publisher
         # A record is written again with every change: report each cleaned value once, not per write.
         self._reported: dict[Cleaned, None] = {}
         self._reported_lock = threading.Lock()

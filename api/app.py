@@ -88,6 +88,7 @@ def create_app(
         audit,
         docs,
         health,
+        insights,
         live,
         metrics,
         pages,
@@ -95,21 +96,15 @@ def create_app(
         reports,
         requests,
         session,
+        staffing,
+        tv,
+        workforce,
     )
 
     for module in (
-        health,
-        docs,
-        session,
-        live,
-        requests,
-        recordings,
-        audit,
-        reports,
-        analytics,
-        metrics,
-        pages,
-    ):
+        health, docs, session, live, requests, recordings, audit, reports, analytics, metrics, staffing,
+        workforce, tv, insights, pages,
+    ):  # fmt: skip
         app.include_router(module.router)
     document_roles(app)
 
@@ -117,6 +112,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(tv.TvNotAllowed, _tv_not_allowed)
     return app
 
 
@@ -151,6 +147,14 @@ async def _not_authenticated(request: Request, _exc: Exception) -> Response:
     return JSONResponse(
         {"detail": "not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
     )
+
+
+async def _tv_not_allowed(request: Request, _exc: Exception) -> Response:
+    if _wants_html(request):
+        from api.routes.pages import error_page
+
+        return error_page(request, status_code=401, message_key="tv_token_required")
+    return JSONResponse({"detail": "a valid TV token is required"}, status_code=401)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
-LANGUAGES = ("ru", "en")
+LANGUAGES = ("ru", "uk", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "app": {"ru": "Горячая линия", "en": "Hotline"},
@@ -102,6 +102,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "base_answered": {"ru": "отвеченные звонки", "en": "answered calls"},
     "base_transcribed": {"ru": "расшифрованные звонки", "en": "transcribed calls"},
 }
+
+
+from api.i18n_supervision import extend  # noqa: E402  (the catalogue's second part)
+
+extend(MESSAGES)
 
 
 def pick_language(request: Request, preferred: str | None = None) -> str:

@@ -22,7 +22,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.alerts import evaluate
 from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
+from hotline.live_patch import diff
 from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
@@ -34,6 +36,8 @@ SUBSCRIBER_BACKLOG = 32
 KEEPALIVE_S = 15.0
 # An event, not a comment: the wallboard sees it and knows the stream is alive on a quiet day.
 KEEPALIVE = b"event: ping\ndata: {}\n\n"
+# Waits grow between events: thresholds are re-checked this often even when nothing changes.
+ALERT_CHECK_S = 1.0
 
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 
@@ -59,7 +63,7 @@ class LiveHub:
         session_factory: sessionmaker[Session],
         settings: Settings,
         *,
-        interval_s: float = 0.1,
+        interval_s: float = 0.025,
         kpi_every_s: float = 10.0,
         kpi_source: KpiSource | None = today_kpis_per_queue,
     ) -> None:
@@ -78,9 +82,14 @@ class LiveHub:
         self.last_poll_ok: datetime | None = None
         self.poll_errors = 0
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
+        # Viewers by whether callers are masked for them (hotline.privacy): each change is encoded
+        # once per kind, never per viewer.
         self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
         self._snapshot_json: dict[bool, bytes] = {}
+        self.alerts: list[dict[str, Any]] = []
+        self._sent: dict[str, dict[str, Any]] = {}  # per PBX, the view viewers have (patches build on it)
+        self._sent_masked: dict[str, dict[str, Any]] = {}  # the same, masked
         self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -106,20 +115,21 @@ class LiveHub:
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[bytes]) -> None:
-        for subscribers in self._subscribers.values():
-            subscribers.discard(queue)
+        for group in self._subscribers.values():
+            group.discard(queue)
 
     @property
     def viewers(self) -> int:
-        return sum(len(subscribers) for subscribers in self._subscribers.values())
+        return sum(len(group) for group in self._subscribers.values())
 
     def snapshot(self, *, masked: bool = False) -> dict[str, Any]:
         views = [self.views[name] for name in sorted(self.views)]
         return {
             "at": (self.last_poll_ok or utcnow()).isoformat(),
-            "views": self._masking.record(views) if masked else views,
+            "views": [self._masking.record(view) for view in views] if masked else views,
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
+            "alerts": self.alerts,
         }
 
     def snapshot_json(self, *, masked: bool = False) -> bytes:
@@ -131,16 +141,46 @@ class LiveHub:
         return self._snapshot_json[masked]
 
     def _broadcast(self, message: bytes, masked_message: bytes | None = None) -> None:
-        for masked, subscribers in self._subscribers.items():
-            for queue in subscribers:
-                if queue.full():  # a slow viewer loses old changes, never the newest one
-                    with contextlib.suppress(asyncio.QueueEmpty):
+        """`masked_message` goes to masked viewers when the message carries callers' data."""
+        for masked, group in self._subscribers.items():
+            payload = masked_message if masked and masked_message is not None else message
+            for queue in group:
+                if queue.full():
+                    # A slow viewer: patches build on each other, so drop its backlog and start it over
+                    # from a snapshot, which already holds this change.
+                    while not queue.empty():
                         queue.get_nowait()
-                queue.put_nowait(masked_message if masked and masked_message is not None else message)
+                    queue.put_nowait(sse("snapshot", self.snapshot(masked=masked)))
+                    continue
+                queue.put_nowait(payload)
 
     def _broadcast_view(self, view: dict[str, Any]) -> None:
-        masked = sse("view", self._masking.record(view)) if self._subscribers[True] else None
-        self._broadcast(sse("view", view), masked)
+        """A changed view goes out as a patch of the last one sent (hotline.live_patch), or whole."""
+        name = view["pbx"]
+        previous = self._sent.get(name)
+        self._sent[name] = view
+        plain = _change_message(previous, view)
+        masked = None
+        if self._subscribers[True]:
+            hidden = self._masking.record(view)
+            masked = _change_message(self._sent_masked.get(name) if previous is not None else None, hidden)
+            self._sent_masked[name] = hidden
+        else:
+            self._sent_masked.pop(name, None)
+        self._broadcast(plain, masked)
+
+    def check_alerts(self) -> bool:
+        """Re-evaluate the thresholds; broadcast the alert list when it changed."""
+        alerts = [
+            alert.as_dict()
+            for alert in evaluate(self.views.values(), self.kpis, self._settings.wallboard, utcnow())
+        ]
+        if alerts == self.alerts:
+            return False
+        self.alerts = alerts
+        self._snapshot_json.clear()
+        self._broadcast(sse("alerts", alerts))
+        return True
 
     # ------------------------------------------------------------------ watching
     async def poll_once(self) -> bool:
@@ -164,6 +204,8 @@ class LiveHub:
             self._snapshot_json.clear()
         for view in changed:
             self._broadcast_view(view)
+        if changed:
+            self.check_alerts()
         if self._kpi_source is not None and (
             changed or self._kpis_at is None or utcnow() - self._kpis_at > timedelta(seconds=self.kpi_every_s)
         ):
@@ -178,7 +220,11 @@ class LiveHub:
             if seqs == self.seqs and states == self._liveness:
                 return []
             if seqs != self.seqs:
-                self._published = {view.pbx: view for view in read_views(session)}
+                for view in read_views(session):
+                    # A view pushed over Redis may be newer than this read: never step back to an older one.
+                    held = self._published.get(view.pbx)
+                    if held is None or held.at <= view.at:
+                        self._published[view.pbx] = view
         views = {
             name: checked(view, states.get(name)).model_dump(mode="json")
             for name, view in self._published.items()
@@ -188,6 +234,27 @@ class LiveHub:
         self._liveness = states
         self.views = views
         return changed
+
+    def apply_pushed(self, data: Any) -> None:
+        """A view the listener published on Redis: push it now; anything else only wakes the poll."""
+        try:
+            message = json.loads(data)
+            pushed = LiveView.model_validate(message["view"])
+        except (TypeError, ValueError, KeyError):
+            self._wake.set()
+            return
+        name = pushed.pbx
+        held = self._published.get(name)
+        if held is None or pushed.at > held.at:
+            self._published[name] = pushed
+            # Shown as the last poll judged the PBX; the poll woken below judges it again.
+            view = checked(pushed, self._liveness.get(name)).model_dump(mode="json")
+            if view != self.views.get(name):
+                self.views[name] = view
+                self._snapshot_json.clear()
+                self._broadcast_view(view)
+                self.check_alerts()
+        self._wake.set()  # the poll then catches up with seq (and KPIs) from the database
 
     async def _refresh_kpis(self, *, force: bool) -> None:
         # KPI queries are heavier than a view read: at most once every few seconds per process.
@@ -209,6 +276,7 @@ class LiveHub:
             self.kpis = kpis
             self._snapshot_json.clear()
             self._broadcast(sse("kpis", kpis))
+            self.check_alerts()
 
     def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
         with self._factory() as session:
@@ -217,12 +285,16 @@ class LiveHub:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_keepalive = loop.time() + KEEPALIVE_S
+        next_alert_check = loop.time() + ALERT_CHECK_S
         while True:
             pause = min(self.interval_s * 2 ** min(self.failing, 6), 5.0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
             await self.poll_once()
+            if loop.time() >= next_alert_check:
+                self.check_alerts()
+                next_alert_check = loop.time() + ALERT_CHECK_S
             if loop.time() >= next_keepalive:
                 # Proxies drop silent connections; one timer here instead of one per viewer.
                 self._broadcast(KEEPALIVE)
@@ -241,7 +313,7 @@ class LiveHub:
                     delay = 1.0
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            self._wake.set()
+                            self.apply_pushed(message.get("data"))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -251,3 +323,11 @@ class LiveHub:
                 delay = min(delay * 2, 30.0)
             finally:
                 await client.aclose()
+
+
+def _change_message(previous: dict[str, Any] | None, view: dict[str, Any]) -> bytes:
+    whole = sse("view", view)
+    if previous is None:
+        return whole
+    patch = sse("patch", {"pbx": view["pbx"], "changes": diff(previous, view)})
+    return patch if len(patch) < len(whole) else whole

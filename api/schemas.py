@@ -207,6 +207,7 @@ class HourServiceLevel(BaseModel):
 
 
 class LiveToday(BaseModel):
+    day_start: str  # local midnight today: the chart's x axis spans the whole day from here
     step_min: int
     waiting: list[WaitingPoint]
     service_level_by_hour: list[HourServiceLevel]
@@ -224,6 +225,7 @@ class IncidentOut(BaseModel):
     detected_at: str
     acknowledged_at: str | None
     acknowledged_by: str | None
+    reason: str  # why it was raised, in the detector's terms
 
 
 class IncidentList(BaseModel):

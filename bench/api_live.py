@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from api.users import create_user, issue_token
 from hotline import db
 from hotline.db import transaction
 from hotline.live import AgentState, LiveView, QueueMemberView, QueueView, WaitingCaller, publish
+from hotline.live_patch import apply
 from hotline.settings import load_settings
 from hotline.timeutil import utcnow
 
@@ -125,17 +127,22 @@ async def push_latency(port: int, token: str, factory: object, clients: int, rou
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
         writer.write(request)
         event = b""
+        view: dict[str, Any] = {}
         try:
             while line := await reader.readline():
                 if line.startswith(b"event: "):
                     event = line[7:].strip()
                 elif line.startswith(b"data: ") and event == b"snapshot":
+                    view = json.loads(line[6:])["views"][0]
                     connected += 1
                     if connected == clients:
                         all_connected.set()
-                elif line.startswith(b"data: ") and event == b"view":
+                elif line.startswith(b"data: ") and event in (b"view", b"patch"):
                     received = time.perf_counter()
-                    waiting = len(json.loads(line[6:])["queues"][0]["waiting"])
+                    data = json.loads(line[6:])
+                    # A patch holds only the change (hotline.live_patch): apply it to this viewer's view.
+                    view = data if event == b"view" else apply(view, data["changes"])
+                    waiting = len(view["queues"][0]["waiting"])
                     if waiting in marks:
                         latencies.append(received - marks[waiting])
         finally:

@@ -151,6 +151,8 @@ def publish(session: Session, view: LiveView) -> int:
     if row is None:
         row = LiveSnapshot(pbx=view.pbx, seq=1, data=data, updated_at=utcnow())
         session.add(row)
+    elif datetime.fromisoformat(row.data["at"]) > view.at:
+        return row.seq  # a newer view was written meanwhile (views may be written concurrently)
     else:
         row.seq += 1
         row.data = data

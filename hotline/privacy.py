@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from hotline.settings import Settings
 from hotline.text.masking import redact
 
-NUMBER_FIELDS = frozenset({"caller_number", "connected_number"})
+# talking_to: the number of the caller an operator is talking to (live views).
+NUMBER_FIELDS = frozenset({"caller_number", "connected_number", "talking_to"})
 NAME_FIELDS = frozenset({"caller_name", "connected_name"})
 TEXT_FIELDS = frozenset({"description", "status_notes", "note", "text", "snippet"})
 

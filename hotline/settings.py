@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from hotline.errors import ConfigError
+from hotline.wallboard_settings import WallboardSettings
 
 # A value that marks a secret nobody has set yet; refused outside demo mode.
 DEFAULT_SECRET = "change-me"  # noqa: S105 - this is the sentinel we refuse, not a secret
@@ -183,6 +184,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    wallboard: WallboardSettings = Field(default_factory=WallboardSettings)
 
     # Set per load (see load_settings); pydantic-settings reads it from model_config.
     _toml_file: ClassVar[Path | None] = None

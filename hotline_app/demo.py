@@ -63,6 +63,8 @@ def demo_settings(options: DemoOptions, config: Path | None, replay_port: int) -
         agi={"host": options.host, "port": options.agi_port, "sounds_dir": str(folder / "sounds")},
         recordings={"dir": str(folder / "recordings")},
         api={"host": options.host, "port": options.api_port, "cookie_secure": False},
+        # A wall screen's link (printed in the banner); a new token every start, like the passwords.
+        wallboard={"tv_tokens": {"demo": secrets.token_urlsafe(24)}},
     )
 
 
@@ -188,7 +190,9 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
                 # With --port 0 the system picks a free port: print the one actually bound.
                 api_port = getattr(app.state, "bound_port", options.api_port)
                 host = "127.0.0.1" if options.host == "0.0.0.0" else options.host  # noqa: S104
-                on_ready(_banner(f"http://{host}:{api_port}/", logins, agi_port, replay_port, options.folder))
+                url = f"http://{host}:{api_port}/"
+                tv = f"{url}tv?token={settings.wallboard.tv_tokens['demo'].get_secret_value()}"
+                on_ready(_banner(url, logins, agi_port, replay_port, options.folder, tv))
                 await life.wait()
     finally:
         transcriber_stop.set()
@@ -205,6 +209,7 @@ BANNER_END = "press Ctrl-C to stop"  # the banner's last words: the demo is up
 class Banner:
     url: str  # without the trailing slash
     passwords: dict[str, str]  # username -> password
+    tv: str | None = None  # the wall screen's link, token included
 
 
 def read_banner(text: str) -> Banner | None:
@@ -213,17 +218,20 @@ def read_banner(text: str) -> Banner | None:
     if found is None or BANNER_END not in text:
         return None
     passwords = dict(re.findall(r"^  (\w+)\s+(\S+)\s+\(\w+\)$", text, re.MULTILINE))
-    return Banner(found.group(1), passwords)
+    tv = re.search(r"^wall screen .*: (http://\S+)$", text, re.MULTILINE)
+    return Banner(found.group(1), passwords, tv.group(1) if tv else None)
 
 
 def _banner(
-    url: str, logins: list[tuple[str, str, str]], agi_port: int, replay_port: int, folder: Path
+    url: str, logins: list[tuple[str, str, str]], agi_port: int, replay_port: int, folder: Path, tv: str
 ) -> str:
     lines = [
         "",
         f"hotline demo is running: open {url}",
         "logins (new passwords every start):",
         *[f"  {username:<11} {password:<14} ({role})" for username, role, password in logins],
+        f"wall screen (read-only TV mode, no login): {tv}",
+        f"also: {url}staffing (Erlang staffing), {url}reports, {url}analytics",
         f"FastAGI IVR on port {agi_port}; AMI replay of a real Asterisk 22 capture on port {replay_port}",
         f"data in {folder.resolve()}; {BANNER_END}",
         "",

@@ -61,6 +61,8 @@ class Format(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
+    import hotline_app.workforce_cli  # noqa: F401  (adds staffing, occupancy, pauses, intervals)
+
     app.add_typer(report_app, name="report")
 
 

@@ -1,8 +1,9 @@
-"""Take the README's screenshots from the real demo: the wallboard and the search page.
+"""Take the README's screenshots from the real demo: the wallboard, the staffing page and the search page.
 
 Starts `hotline demo` (free ports, a scratch folder), signs in through Debian's headless Chromium as
 the supervisor and as the analyst, waits until the replayed capture has callers waiting and recordings
-transcribed, and writes docs/wallboard.png and docs/search.png. Ctrl-C (SIGINT) stops the demo.
+transcribed, and writes docs/wallboard.png, docs/staffing.png and docs/search.png.
+Ctrl-C (SIGINT) stops the demo.
 
     .venv/bin/python scripts/screenshots.py [--out docs] [--speed 4]
 """
@@ -74,6 +75,15 @@ def main() -> None:
                 time.sleep(2)  # let the chart draw its first points
                 wallboard.screenshot(path=str(options.out / "wallboard.png"), full_page=True)
 
+                staffing = sign_in(browser, url, "supervisor", passwords["supervisor"])
+                staffing.goto(f"{url}/staffing")
+                # Today only: the replay is re-timed to the present, so today holds the demo's calls.
+                staffing.fill("input[name=since]", staffing.input_value("input[name=until]"))
+                staffing.click("#staffing-form button[type=submit]")
+                expect(staffing.locator("#staffing-model")).to_contain_text("Erlang", timeout=30_000)
+                time.sleep(1)
+                staffing.screenshot(path=str(options.out / "staffing.png"), full_page=True)
+
                 search = sign_in(browser, url, "analyst", passwords["analyst"])
                 hits = search.locator("#hits li")
                 for _ in range(60):  # until the listener has queued and the demo stored the recordings
@@ -89,7 +99,7 @@ def main() -> None:
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(30)
-    print(f"wrote {options.out / 'wallboard.png'} and {options.out / 'search.png'}")
+    print(f"wrote wallboard.png, staffing.png and search.png in {options.out}")
 
 
 if __name__ == "__main__":

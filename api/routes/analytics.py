@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from api.csvout import csv_response
 from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, masking
+from api.routes.insights import incident_reason
 from api.routes.reports import window
 from api.schemas import (
     CSV_TOO,
@@ -47,6 +48,7 @@ def _incident(row: Incident) -> IncidentOut:
         detected_at=row.detected_at.isoformat(),
         acknowledged_at=row.acknowledged_at.isoformat() if row.acknowledged_at else None,
         acknowledged_by=row.acknowledged_by,
+        reason=incident_reason(row),
     )
 
 

@@ -9,13 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, WiringDep
 from api.history import waiting_series
-from api.live_hub import sse
+from api.live_hub import LiveHub, sse
 from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
 from hotline.models import QueueEntry
 from hotline.privacy import masks
+from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["live"])
@@ -40,13 +42,18 @@ async def live(user: SupervisorUser, wiring: WiringDep) -> Response:
 
 @router.get(
     "/api/live/stream",
-    summary="Server-Sent Events: `snapshot` first, then `view` (one PBX's new view) and `kpis` on change.",
+    summary="Server-Sent Events: `snapshot` first, then per change `patch` (what changed in one PBX's view, "
+    "hotline.live_patch) or `view` (the whole view), `kpis`, and `alerts` (every threshold breach now, "
+    "wallboard.thresholds).",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
 async def live_stream(user: SupervisorUser, wiring: WiringDep) -> StreamingResponse:
-    hub = wiring.hub
-    masked = masks(wiring.settings, user.role)
+    return stream_response(wiring.hub, masked=masks(wiring.settings, user.role))
+
+
+def stream_response(hub: LiveHub, *, masked: bool) -> StreamingResponse:
+    """One viewer's stream (the wallboard's and a TV screen's)."""
     queue = hub.subscribe(masked=masked)
     loop = asyncio.get_running_loop()
 
@@ -55,7 +62,11 @@ async def live_stream(user: SupervisorUser, wiring: WiringDep) -> StreamingRespo
         try:
             yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
             while loop.time() < ends_at:
-                yield await queue.get()
+                chunk = await queue.get()
+                # Whatever else is already queued goes in the same write: one send per wake-up.
+                while not queue.empty():
+                    chunk += queue.get_nowait()
+                yield chunk
         finally:
             hub.unsubscribe(queue)
 
@@ -75,6 +86,10 @@ def live_today(
     settings: SettingsDep,
     step_min: Annotated[int, Query(ge=1, le=60)] = 5,
 ) -> LiveToday:
+    return today_curve(session, settings, step_min)
+
+
+def today_curve(session: Session, settings: Settings, step_min: int) -> LiveToday:
     from sqlalchemy import or_, select
 
     from hotline.kpi import compute_kpis
@@ -99,6 +114,7 @@ def live_today(
         answered, within = totals.get(row.key, (0, 0))
         totals[row.key] = (answered + row.answered, within + row.answered_within_sl)
     return LiveToday(
+        day_start=start.isoformat(),
         step_min=step_min,
         waiting=[WaitingPoint(at=at.isoformat(), waiting=count) for at, count in series],
         service_level_by_hour=[

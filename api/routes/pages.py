@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal, authenticate
 from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, SupervisorUser, WiringDep, masking
-from api.i18n import catalogue, pick_language, translator
+from api.i18n import LANGUAGES, catalogue, pick_language, translator
 from api.routes.requests import NUMBER, WRITE_ROLES
 from api.wiring import wiring_of
 from hotline import citizen
@@ -35,6 +35,7 @@ def render(
             "t": translator(language),
             "messages": catalogue(language),
             "topic_names": wiring.topics.names(language) if user else {},
+            "timezone": wiring.settings.timezone,  # times are shown in the hotline's zone
             **context,
         },
         status_code=status_code,
@@ -44,7 +45,7 @@ def render(
         "default-src 'self'; media-src 'self'; img-src 'self' data:; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'"
     )
-    if request.query_params.get("lang") in ("ru", "en"):
+    if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
     return response
 

@@ -9,16 +9,16 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from api.csvout import csv_response
 from api.deps import CurrentUser, SessionDep, SettingsDep, masking
 from api.schemas import CSV_TOO, CallPage, CallRow, KpiReport
+from api.tableout import file_response
 from api.validation import Moment
 from hotline.models import Call, CallOutcome
 from hotline.reports import CALL_COLUMNS, CALL_TIMES, ReportWindowError, call_query, call_row, report_window
 from hotline.settings import Settings
 
 router = APIRouter(tags=["reports"])
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "xlsx"]
 
 
 def window(settings: Settings, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
@@ -54,9 +54,11 @@ def kpi_report(
     rows = compute_kpis(
         session, group_by=group_by, since=start, until=end, settings=settings, pbx=pbx, queue=queue
     )
-    if format == "csv":
-        return csv_response(
-            [row.as_dict() for row in rows], f"kpi-{group_by}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+    if format != "json":
+        table = [row.as_dict() for row in rows]
+        columns = list(table[0]) if table else ["key", "pbx"]
+        return file_response(
+            table, columns, fmt=format, filename=f"kpi-{group_by}-{start:%Y%m%d}-{end:%Y%m%d}"
         )
     return KpiReport(group_by=group_by, since=start.isoformat(), until=end.isoformat(), rows=rows)
 
@@ -109,12 +111,14 @@ def calls(
         caller_number=caller_number,
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if format == "csv":
+    if format != "json":
         limit, offset = 100_000, 0
     rows = session.scalars(query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset))
     items = masking(settings, user).record([_call_dict(row) for row in rows])
-    if format == "csv":
-        return csv_response(items, f"calls-{start:%Y%m%d}-{end:%Y%m%d}.csv", list(CALL_COLUMNS))
+    if format != "json":
+        return file_response(
+            items, list(CALL_COLUMNS), fmt=format, filename=f"calls-{start:%Y%m%d}-{end:%Y%m%d}"
+        )
     return CallPage(
         total=total, limit=limit, offset=offset, items=[CallRow.model_validate(item) for item in items]
     )

@@ -5,6 +5,8 @@ const t = (key) => T[key] || key;
 const TOPICS = JSON.parse(document.getElementById("topics").textContent);
 const topicName = (id) => (id ? TOPICS[id] || id : "");
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+// The hotline's time zone (settings.timezone): a screen shows the hotline's clock, not the browser's.
+const TZ = document.documentElement.dataset.tz || undefined;
 
 async function api(path, options = {}) {
   const headers = Object.assign({ Accept: "application/json" }, options.headers || {});

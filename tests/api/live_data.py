@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
 from hotline.live import AgentState, AgentView, LiveView, QueueMemberView, QueueView, WaitingCaller, publish
+from hotline.live_patch import apply
 from hotline.models import Pbx
 from hotline.timeutil import utcnow
 
@@ -60,3 +65,39 @@ def publish_view(factory: sessionmaker[Session], view: LiveView) -> int:
         row.connected, row.heartbeat_at = view.connected, utcnow()
         session.add(row)
         return publish(session, view)
+
+
+def follow(events: Iterable[tuple[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Whole views from a live stream's `view` and `patch` events (patches applied as a viewer does)."""
+    views: dict[str, dict[str, Any]] = {}
+    for kind, data in events:
+        if kind == "snapshot":
+            views = {view["pbx"]: view for view in data["views"]}
+        elif kind == "view":
+            views[data["pbx"]] = data
+            yield data
+        elif kind == "patch" and data["pbx"] in views:
+            views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
+            yield views[data["pbx"]]
+
+
+async def stream_views(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any] | None]]:
+    """From a live stream: ("snapshot", None) once connected, then ("view", the whole view) per change."""
+    event = ""
+    views: dict[str, dict[str, Any]] = {}
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            event = line[7:]
+            continue
+        if not line.startswith("data: "):
+            continue
+        data = json.loads(line[6:])
+        if event == "snapshot":
+            views = {view["pbx"]: view for view in data["views"]}
+            yield "snapshot", None
+        elif event == "view":
+            views[data["pbx"]] = data
+            yield "view", data
+        elif event == "patch" and data["pbx"] in views:
+            views[data["pbx"]] = apply(views[data["pbx"]], data["changes"])
+            yield "view", views[data["pbx"]]

@@ -15,6 +15,8 @@ PUBLIC = {"/health", "/login", "/api/login", "/docs"}
 SAMPLE = {"number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1"}
 # Routes whose right-role answer is a stream that never ends; their 401/403 are still checked.
 STREAMS = {"/api/live/stream"}
+# Wall screens: a TV token from settings (api/routes/tv.py), never a user; tested in test_wallboard.py.
+TV_ROUTES = {"/tv", "/api/tv/stream", "/api/tv/today"}
 
 
 def _allowed(route: APIRoute) -> frozenset[Role] | None:
@@ -34,8 +36,16 @@ def _cases(app: FastAPI) -> list[tuple[str, str, frozenset[Role] | None]]:
 def test_every_route_but_health_and_login_declares_its_roles(app: FastAPI) -> None:
     cases = _cases(app)
     assert len(cases) > 20
-    undeclared = [(method, url) for method, url, roles in cases if roles is None and url not in PUBLIC]
+    undeclared = [
+        (method, url) for method, url, roles in cases if roles is None and url not in PUBLIC | TV_ROUTES
+    ]
     assert undeclared == []
+
+
+def test_tv_routes_refuse_users_and_missing_tokens(client: TestClient, users: Users) -> None:
+    for url in TV_ROUTES:
+        assert client.get(url).status_code == 401, url
+        assert client.get(url, headers=users.bearer(Role.ADMIN)).status_code == 401, url
 
 
 def test_no_user_is_401_and_a_wrong_role_is_403_on_every_route(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from ami_listener.service import AmiService
 from hotline.models import Role
 from hotline.settings import Settings
 from tests.api.conftest import RunningServer, Users
+from tests.api.live_data import stream_views
 from tests.conftest import CAPTURES
 
 
@@ -26,15 +26,11 @@ async def _collect(
         httpx.AsyncClient(base_url=url, timeout=None) as client,
         client.stream("GET", "/api/live/stream", headers=headers) as response,
     ):
-        event = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: "):
-                if event == "snapshot":
-                    ready.set()
-                elif event == "view":
-                    views.append(json.loads(line[6:]))
+        async for _kind, view in stream_views(response):
+            if view is None:
+                ready.set()
+            else:
+                views.append(view)
 
 
 @pytest.mark.slow
