@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import sys
 import time
@@ -25,7 +24,7 @@ from hotline.models import Role
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from tests.ami.frames import Frames, field, live_path
-from tests.api.conftest import RunningServer, Template, Users, api_settings
+from tests.api.conftest import RunningServer, Template, Users, api_settings, template_copy
 
 QUIET = live_path("quiet_start")
 STALE_AFTER_S = 3.0
@@ -34,11 +33,8 @@ HEARTBEAT_S = 0.2
 
 @pytest.fixture
 def settings(template: Template, tmp_path: Path) -> Settings:
-    (tmp_path / "recordings").mkdir()
-    target = tmp_path / "hotline.db"
-    shutil.copyfile(template.path, target)
     return api_settings(
-        f"sqlite:///{target}",
+        template_copy(template, tmp_path),
         tmp_path,
         ami={"pbxes": [{"name": "lab"}], "stale_after_s": STALE_AFTER_S, "heartbeat_s": HEARTBEAT_S},
     )
