@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ami_listener.pbx_health import PbxHealth, write_health
 from ami_listener.records import Changes, FinishedRecording
-from hotline.jobs import RecordingToQueue, enqueue_recording, enqueue_recordings
+from hotline.jobs import RecordingToQueue, enqueue_recording, enqueue_recordings, mixmonitor_pair
 from hotline.live import LiveView, publish
 from hotline.models import Agent, AgentPeriod, Base, Call, IvrVisit, QueueEntry
 
@@ -298,7 +298,9 @@ class Store:
                 enqueue_recordings(
                     session,
                     [
-                        RecordingToQueue(r.path, pbx, r.linkedid, ids.get(r.linkedid), r.language)
+                        RecordingToQueue(
+                            r.path, pbx, r.linkedid, ids.get(r.linkedid), r.language, *mixmonitor_pair(r.path)
+                        )
                         for r in recordings
                     ],
                 )
@@ -319,6 +321,9 @@ class Store:
 
     @staticmethod
     def _enqueue(session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
+        # MIXMONITOR_FILENAME names the mixed file; the caller and operator sides lie next to it and
+        # are what gets transcribed (per speaker), the mixed file stays for playback.
+        rx_path, tx_path = mixmonitor_pair(recording.path)
         enqueue_recording(
             session,
             path=recording.path,
@@ -326,4 +331,6 @@ class Store:
             linkedid=recording.linkedid,
             call_id=call_id,
             language=recording.language,
+            rx_path=rx_path,
+            tx_path=tx_path,
         )

@@ -65,6 +65,9 @@ class BacklogCheck(BaseModel):
     queued: int
     running: int
     oldest_queued_age_s: float
+    # Jobs in a language with no usable Vosk model, per language: {"queued": n, "failed": n}.
+    # They wait for `hotline models download`; the rest of the backlog is not held up by them.
+    waiting_for_model: dict[str, dict[str, int]] = {}
 
 
 class LiveCheck(BaseModel):

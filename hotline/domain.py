@@ -59,6 +59,7 @@ class JobStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to transcribe (e.g. a header-only recording); `error` says why
 
 
 class Speaker(enum.StrEnum):

@@ -10,15 +10,19 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.errors import TranscriptionError
 from hotline.models import JobStatus, Recording, TranscriptionJob
+from hotline.settings import TranscriptionSettings
+from hotline.speech_models import model_path
 from hotline.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -104,6 +108,8 @@ class RecordingToQueue:
     linkedid: str | None
     call_id: int | None
     language: str
+    rx_path: str | None = None
+    tx_path: str | None = None
 
 
 def enqueue_recordings(session: Session, items: list[RecordingToQueue]) -> int:
@@ -123,18 +129,47 @@ def enqueue_recordings(session: Session, items: list[RecordingToQueue]) -> int:
             linkedid=item.linkedid,
             call_id=item.call_id,
             language=item.language,
+            rx_path=item.rx_path,
+            tx_path=item.tx_path,
         )
         queued += job is not None
     if not latest:
         return queued
     rows = [
-        {"path": i.path, "pbx": i.pbx, "linkedid": i.linkedid, "call_id": i.call_id} for i in latest.values()
+        {
+            "path": i.path,
+            "rx_path": i.rx_path,
+            "tx_path": i.tx_path,
+            "pbx": i.pbx,
+            "linkedid": i.linkedid,
+            "call_id": i.call_id,
+        }
+        for i in latest.values()
     ]
     ids = session.execute(insert(Recording).returning(Recording.id, Recording.path), rows).all()
     jobs = [{"recording_id": rid, "language": latest[path].language} for rid, path in ids]
     session.execute(insert(TranscriptionJob), jobs)
     log.info("transcription queued", extra={"jobs": len(jobs)})
     return queued + len(jobs)
+
+
+def mixmonitor_pair(path: str) -> tuple[str, str]:
+    """The caller-only (-rx) and operator-only (-tx) files our dialplan's MixMonitor writes next to
+    the mixed one (`r()`/`t()` options): NAME.wav -> NAME-rx.wav, NAME-tx.wav."""
+    stem, dot, suffix = path.rpartition(".")
+    if not dot or "/" in suffix:
+        stem, suffix = path, ""
+    ext = f".{suffix}" if suffix else ""
+    return f"{stem}-rx{ext}", f"{stem}-tx{ext}"
+
+
+def queued_job_for(session: Session, path: str) -> int | None:
+    """The queued job of a recording already registered under `path`, if any."""
+    return session.scalar(
+        select(TranscriptionJob.id)
+        .join(Recording, Recording.id == TranscriptionJob.recording_id)
+        .where(Recording.path == path, TranscriptionJob.status == JobStatus.QUEUED)
+    )
 
 
 def _link(recording: Recording, *, pbx: str | None, linkedid: str | None, call_id: int | None) -> None:
@@ -147,7 +182,11 @@ def _link(recording: Recording, *, pbx: str | None, linkedid: str | None, call_i
 
 
 def claim_next(
-    session: Session, *, worker: str | None = None, longest_first: bool = False
+    session: Session,
+    *,
+    worker: str | None = None,
+    longest_first: bool = False,
+    only: Collection[int] | None = None,
 ) -> ClaimedJob | None:
     """Take the oldest queued job (marks it running, counts the attempt); None when there is none.
 
@@ -168,6 +207,8 @@ def claim_next(
             .order_by(*order)
             .limit(1)
         )
+        if only is not None:  # `hotline transcribe FILE`: these jobs and no others
+            candidate = candidate.where(TranscriptionJob.id.in_(only))
         if postgres:
             candidate = candidate.with_for_update(skip_locked=True)
         job_id = session.scalar(candidate)
@@ -225,6 +266,18 @@ def mark_done(session: Session, job_id: int) -> None:
         update(TranscriptionJob)
         .where(TranscriptionJob.id == job_id)
         .values(status=JobStatus.DONE, error=None, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_skipped(session: Session, job_id: int, reason: str) -> None:
+    """Nothing to transcribe (not a failure): the job ends with the reason."""
+    session.execute(
+        update(TranscriptionJob)
+        .where(TranscriptionJob.id == job_id)
+        .values(
+            status=JobStatus.SKIPPED, error=" ".join(reason.split())[:MAX_ERROR_CHARS], finished_at=utcnow()
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -317,3 +370,28 @@ def retry_failed(session: Session) -> int:
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
     )
+
+
+def waiting_for_model(session: Session, config: TranscriptionSettings) -> dict[str, dict[str, int]]:
+    """Jobs whose language has no usable Vosk model: {language: {"queued": n, "failed": n}}.
+
+    They wait for `hotline models download …` (failed ones then need `hotline transcribe --retry-failed`).
+    """
+    rows = session.execute(
+        select(TranscriptionJob.language, TranscriptionJob.status, func.count())
+        .where(TranscriptionJob.status.in_((JobStatus.QUEUED, JobStatus.FAILED)))
+        .group_by(TranscriptionJob.language, TranscriptionJob.status)
+    ).all()
+    missing: dict[str, dict[str, int]] = {}
+    usable: dict[str, bool] = {}
+    for language, status, count in rows:
+        if language not in usable:
+            try:
+                model_path(config, language)
+                usable[language] = True
+            except TranscriptionError:
+                usable[language] = False
+        if not usable[language]:
+            counts = missing.setdefault(language, {"queued": 0, "failed": 0})
+            counts[JobStatus(status).value] += int(count)
+    return missing

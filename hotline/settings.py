@@ -136,6 +136,8 @@ class TranscriptionSettings(BaseModel):
     # A running job not finished after this long is taken to belong to a dead worker and is retried.
     stale_after_s: float = Field(default=3600.0, gt=0)
     redact_for_roles: list[str] = Field(default_factory=lambda: ["supervisor"])
+    # Skip silence per channel before decoding (webrtcvad mode 0-3; None decodes whole tracks).
+    vad_aggressiveness: int | None = Field(default=2, ge=0, le=3)
 
 
 class ApiSettings(BaseModel):

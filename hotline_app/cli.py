@@ -9,6 +9,7 @@ import typer
 
 from ami_listener.cli import register as register_ami
 from api.cli import register as register_api
+from asterisk_conf.cli import register as register_asterisk
 from hotline.context import cli_state
 from hotline.core_cli import config_app, db_app
 from hotline.errors import HotlineError
@@ -52,6 +53,7 @@ register_transcription(app)
 register_api(app)
 register_demo(app)
 register_report(app)
+register_asterisk(app)
 
 
 def main() -> None:

@@ -28,8 +28,9 @@ from hotline.errors import TranscriptionError
 from hotline.jobs import claim_job, mark_done, mark_failed
 from hotline.models import JobStatus, Recording, Speaker, TranscriptionJob
 from hotline.settings import Settings
+from hotline.speech_models import model_path
 from transcription.audio import AudioMeta
-from transcription.engine import Decoded, Segment, Word, model_path
+from transcription.engine import Decoded, Segment, Word
 from transcription.pipeline import load_analysis, run_job
 from transcription.store import Analysis, save_transcript
 

@@ -8,180 +8,35 @@ outside: the adapter executes the steps and feeds back what happened, so every p
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hotline.catalogue import Catalogue, Menu, Topic
 from hotline.domain import OPEN_STATUSES, IvrOutcome
-
-
-# ---------------------------------------------------------------------------- steps (output)
-@dataclass(frozen=True)
-class Play:
-    """Play a prompt file (path under the sounds folder, no extension); keys are ignored."""
-
-    prompt: str
-
-
-@dataclass(frozen=True)
-class Collect:
-    """Play a prompt and collect up to `max_digits` keys (``#`` ends early): answer with Digits/NoInput."""
-
-    prompt: str
-    timeout_ms: int
-    max_digits: int
-
-
-@dataclass(frozen=True)
-class SayDigits:
-    digits: str
-
-
-@dataclass(frozen=True)
-class SayDate:
-    day: date
-
-
-@dataclass(frozen=True)
-class SetLanguage:
-    """Switch the channel language (so SAY DIGITS/DATE speak it too)."""
-
-    lang: str
-
-
-@dataclass(frozen=True)
-class LookupStatus:
-    """Find a citizen request: `number` typed by the caller, or None for the caller's latest.
-
-    Answer with StatusFound, StatusNotFound or RateLimited.
-    """
-
-    number: str | None
-
-
-@dataclass(frozen=True)
-class CreateCallback:
-    """Record a callback request; answer with CallbackCreated."""
-
-    topic: str | None
-    register_request: bool
-
-
-@dataclass(frozen=True)
-class CheckQueue:
-    """How many callers wait in `queue` now? Answer with QueueLoad."""
-
-    queue: str
-
-
-@dataclass(frozen=True)
-class Finish:
-    """The dialog is over. `queue` set = hand the call to that queue (the dialplan does Queue())."""
-
-    outcome: IvrOutcome
-    topic: str | None
-    queue: str | None
-    lang: str
-
-
-Step = (
-    Play | Collect | SayDigits | SayDate | SetLanguage | LookupStatus | CreateCallback | CheckQueue | Finish
+from ivr import spoken
+from ivr.steps import (
+    CallbackCreated,
+    CheckQueue,
+    Collect,
+    CreateCallback,
+    Digits,
+    Event,
+    Expired,
+    Finish,
+    Hangup,
+    LookupStatus,
+    Mode,
+    NoInput,
+    Play,
+    QueueLoad,
+    RateLimited,
+    SetLanguage,
+    StatusFound,
+    StatusNotFound,
+    Step,
+    VisitRecord,
 )
 
-
-# ---------------------------------------------------------------------------- events (input)
-@dataclass(frozen=True)
-class Digits:
-    keys: str
-
-
-@dataclass(frozen=True)
-class NoInput:
-    """Collect ended without a key (timeout)."""
-
-
-@dataclass(frozen=True)
-class Hangup:
-    """The caller hung up (or the channel died) during the last step."""
-
-
-@dataclass(frozen=True)
-class Expired:
-    """The call ran past its overall time limit."""
-
-
-@dataclass(frozen=True)
-class StatusFound:
-    number: str
-    status: str  # a hotline.models.RequestStatus value
-    registered: date
-    expected: date
-
-
-@dataclass(frozen=True)
-class StatusNotFound:
-    pass
-
-
-@dataclass(frozen=True)
-class RateLimited:
-    pass
-
-
-@dataclass(frozen=True)
-class CallbackCreated:
-    callback_id: int
-
-
-@dataclass(frozen=True)
-class QueueLoad:
-    waiting: int | None  # None = unknown (no live view): queue as usual
-
-
-Event = (
-    Digits
-    | NoInput
-    | Hangup
-    | Expired
-    | StatusFound
-    | StatusNotFound
-    | RateLimited
-    | CallbackCreated
-    | QueueLoad
-)
-
-
-class Mode(enum.Enum):
-    LANGUAGE = "language"
-    MENU = "menu"
-    FAQ = "faq"
-    FAQ_AFTER = "faq_after"
-    AFTER_HOURS = "after_hours"
-    CALLBACK_WAIT = "callback_wait"
-    QUEUE_CHECK = "queue_check"
-    QUEUE_OFFER = "queue_offer"
-    STATUS_LATEST = "status_latest"
-    STATUS_ENTER = "status_enter"
-    STATUS_WAIT = "status_wait"
-    STATUS_AFTER = "status_after"
-    DONE = "done"
-
-
-@dataclass
-class VisitRecord:
-    """What the visit record stores; kept up to date at every step."""
-
-    lang: str
-    key_path: str = ""
-    menu_path: list[str] = field(default_factory=list)
-    topic: str | None = None
-    queue: str | None = None
-    outcome: IvrOutcome = IvrOutcome.IN_PROGRESS
-    invalid_inputs: int = 0
-    timeouts: int = 0
-    language_chosen: bool = False
-    callback_id: int | None = None
+_QUEUEING = (IvrOutcome.QUEUED, IvrOutcome.OPERATOR_FALLBACK)
 
 
 class Dialog:
@@ -232,6 +87,8 @@ class Dialog:
 
     def feed(self, event: Event) -> list[Step]:
         if self.mode is Mode.DONE:
+            if isinstance(event, Hangup | Expired):  # during the last prompt ("queued", "goodbye")
+                return self._end_abruptly(event)
             raise RuntimeError(f"the dialog is over; got {event!r}")
         if isinstance(event, Hangup | Expired):
             return self._end_abruptly(event)
@@ -248,12 +105,30 @@ class Dialog:
             return self._queue_load(event)
         return self._status_result(event)
 
+    def hand_off(self) -> Finish:
+        """The IVR stops mid-call: how the caller leaves it (a person, never a hang-up).
+
+        An ending already decided stands; otherwise the chosen topic's queue, or the operator's.
+        """
+        if self.mode is not Mode.DONE:
+            operator = self.catalogue.operator
+            topic = self._topic if self._topic is not None and self._topic.queue is not None else operator
+            self._finish(IvrOutcome.OPERATOR_FALLBACK, topic)
+        record = self.record
+        return Finish(record.outcome, record.topic, record.queue, self.lang)
+
     # ------------------------------------------------------------------ helpers
     def _prompt(self, name: str) -> str:
         return f"hotline/{self.lang}/{name}"
 
     def _play(self, name: str) -> Play:
         return Play(self._prompt(name))
+
+    def _say_digits(self, number: str) -> list[Step]:
+        return [self._play(name) for name in spoken.digits(number)]
+
+    def _say_date(self, day: date) -> list[Step]:
+        return [self._play(name) for name in spoken.date_prompts(day, self.lang)]
 
     def _collect(self, name: str, *, max_digits: int = 1, timeout_ms: int | None = None) -> Collect:
         timeout = timeout_ms or self.catalogue.options.digit_timeout_ms
@@ -295,8 +170,10 @@ class Dialog:
         self.record.outcome = outcome
         if self._topic is not None:
             self.record.topic = self._topic.id
-        # A caller still on the line when the time is up gets a person rather than silence.
-        queue = self.catalogue.operator.queue if outcome is IvrOutcome.TIMED_OUT else None
+        # A caller still on the line when the time is up gets a person rather than silence
+        # (the queue already chosen, if the time ran out during the last prompt).
+        timed_out = outcome is IvrOutcome.TIMED_OUT
+        queue = (self.record.queue or self.catalogue.operator.queue) if timed_out else None
         self.record.queue = queue
         return [Finish(outcome, self.record.topic, queue, self.lang)]
 
@@ -516,7 +393,7 @@ class Dialog:
         self.record.callback_id = event.callback_id
         return [
             self._play("register_done" if self._register else "callback_done"),
-            SayDigits(str(event.callback_id)),
+            *self._say_digits(str(event.callback_id)),
             *self._goodbye(IvrOutcome.CALLBACK, self._topic),
         ]
 
@@ -552,13 +429,13 @@ class Dialog:
     def _say_status(self, found: StatusFound, *, latest: bool) -> list[Step]:
         steps: list[Step] = [
             self._play("status_latest" if latest else "status_number"),
-            SayDigits(found.number),
+            *self._say_digits(found.number),
             self._play("status_registered_on"),
-            SayDate(found.registered),
+            *self._say_date(found.registered),
             self._play(f"status_{found.status}"),
         ]
         if found.status in OPEN_STATUSES:
-            steps += [self._play("status_expected_by"), SayDate(found.expected)]
+            steps += [self._play("status_expected_by"), *self._say_date(found.expected)]
         return steps
 
     def _status_after_key(self, key: str) -> list[Step]:
@@ -570,6 +447,3 @@ class Dialog:
         if key == "0":
             return self._to_operator(IvrOutcome.OPERATOR_FALLBACK, "to_operator")
         return self._invalid()
-
-
-_QUEUEING = (IvrOutcome.QUEUED, IvrOutcome.OPERATOR_FALLBACK)

@@ -1,5 +1,8 @@
 """Synthesize the catalogue's missing prompts with espeak-ng, as Asterisk-ready 8 kHz mono WAV.
 
+Besides the catalogue's prompts, the IVR's own digits, days, months and years (ivr/spoken.py): the
+status message and callback numbers use them instead of the distribution's incomplete sound sets.
+
 Files go to ``<sounds_dir>/hotline/<lang>/<name>.wav``, which the IVR plays as ``hotline/<lang>/<name>``.
 A prompt recorded by a person (any file of that name we did not synthesize) is never overwritten.
 Synthesized files are listed with a hash of their text in ``hotline/.synthesized.json``, so a
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from hotline.catalogue import Catalogue
 from hotline.errors import AudioError
+from ivr import spoken
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,11 @@ def synthesize(text: str, voice: str, target: Path, *, espeak: str, sox: str) ->
         os.replace(ready, target)
 
 
+def all_prompt_texts(catalogue: Catalogue) -> list[tuple[str, str, str]]:
+    """(name, lang, text) of every prompt the IVR plays: the catalogue's, then numbers and dates."""
+    return [*catalogue.prompt_texts(), *spoken.prompt_texts(catalogue.languages)]
+
+
 def synthesize_missing(
     catalogue: Catalogue,
     sounds_dir: Path,
@@ -89,7 +98,7 @@ def synthesize_missing(
         raise AudioError(f"{manifest_path}: unreadable ({exc}); delete it to start over") from None
     report = PromptReport()
     jobs: list[tuple[str, str, str, Path]] = []
-    for name, lang, text in catalogue.prompt_texts():
+    for name, lang, text in all_prompt_texts(catalogue):
         if languages and lang not in languages:
             continue
         voice = VOICES[lang]

@@ -18,7 +18,6 @@ import io
 import ipaddress
 import logging
 import socket
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,13 +29,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.catalogue import Catalogue
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
-from ivr.session import CallHandler, CallResult
+from ivr.session import CallControl, CallHandler, CallResult
 from ivr.store import IvrStore
 
 log = logging.getLogger(__name__)
 
 # After the call's time limit the dialog is asked to stop; the socket is cut this much later.
 CUT_AFTER_EXPIRY_S = 2.0
+# At shutdown, how long a handed-off call may take to reach the dialplan (Asterisk stops the
+# prompt as soon as our lines arrive) before its socket is cut anyway.
+HANDOFF_WAIT_S = 10.0
 MAX_ENV_LINE = 65536  # as ivr.agi reads reply lines: far beyond any real agi_* line
 # Connections still sending their environment are bounded too (file descriptors), but more loosely
 # than calls: each lasts at most agi.handshake_timeout_s.
@@ -52,7 +54,7 @@ class _Call:
     conn: socket.socket
     peer: str
     environment: str  # the environment block, read before the call was admitted
-    expired: threading.Event = field(default_factory=threading.Event)
+    control: CallControl = field(default_factory=CallControl)
     future: asyncio.Future[CallResult] | None = None
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
@@ -106,9 +108,11 @@ class AgiServer:
         clock: Callable[[], datetime] = utcnow,
         grace_s: float = 5.0,
         cut_after_expiry_s: float = CUT_AFTER_EXPIRY_S,
+        handoff_wait_s: float = HANDOFF_WAIT_S,
     ) -> None:
         self.settings = settings
         self.grace_s = grace_s
+        self.handoff_wait_s = handoff_wait_s
         self.cut_after_expiry_s = cut_after_expiry_s
         self.allowed = {normalize_host(host) for host in settings.agi.allowed_peers}
         store = store or IvrStore(
@@ -149,7 +153,12 @@ class AgiServer:
         return port
 
     async def close(self) -> None:
-        """Stop accepting, let running calls finish for `grace_s`, then cut them; no thread is left."""
+        """Stop accepting, let running calls finish for `grace_s`, then hand each to a queue.
+
+        A call still in the IVR after the grace period gets its final variables (the queue its
+        dialog chose, or the operator's) and our side of the socket closes: the dialplan queues
+        the caller. Only a call that does not end even then is cut. No thread is left.
+        """
         if self._accept_task is not None:
             self._accept_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -165,9 +174,16 @@ class AgiServer:
         if running:
             _done, pending = await asyncio.wait(running, timeout=self.grace_s)
             if pending:
+                calls = list(self._calls)
+                handed = await asyncio.gather(
+                    *(asyncio.to_thread(self.handler.hand_off, call.control, call.conn) for call in calls)
+                )
+                log.warning("IVR stopping: %d calls still running handed to a queue", sum(handed))
+                _done, pending = await asyncio.wait(pending, timeout=self.handoff_wait_s)
+            if pending:
                 log.warning("cutting %d IVR calls still running at shutdown", len(pending))
                 for call in list(self._calls):
-                    call.expired.set()
+                    call.control.expired.set()
                     call.cut()
                 await asyncio.wait(pending)
         if self._executor is not None:
@@ -280,7 +296,7 @@ class AgiServer:
     def _expire(self, loop: asyncio.AbstractEventLoop, call: _Call) -> None:
         self.stats.expired += 1
         log.warning("IVR call from %s passed agi.call_timeout_s; ending it", call.peer)
-        call.expired.set()
+        call.control.expired.set()
         call.timers.append(loop.call_later(self.cut_after_expiry_s, call.cut))
 
     def _done(self, call: _Call, future: asyncio.Future[CallResult]) -> None:
@@ -307,12 +323,22 @@ class AgiServer:
         writer = conn.makefile("w", encoding="utf-8", newline="\n")
         try:
             replayed = cast(IO[str], _Replayed(call.environment, reader))
-            return self.handler.handle(replayed, writer, call.peer, call.expired)
+            return self.handler.handle(replayed, writer, call.peer, call.control)
         finally:
             for stream in (writer, reader):
                 with contextlib.suppress(OSError):
                     stream.close()
+            if call.control.handed_off:
+                _drain(conn, self.handoff_wait_s)
             conn.close()
+
+
+def _drain(conn: socket.socket, timeout_s: float) -> None:
+    """Read until Asterisk closes, so our final lines are not lost to a reset from our close."""
+    with contextlib.suppress(OSError):
+        conn.settimeout(timeout_s)
+        while conn.recv(4096):
+            pass
 
 
 class _Replayed:

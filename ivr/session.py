@@ -7,22 +7,24 @@ whenever possible and the visit record is completed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from typing import IO
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, cast
 
 from hotline.catalogue import Catalogue
 from hotline.domain import IvrOutcome
 from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
-from ivr.dialog import (
+from ivr.dialog import Dialog
+from ivr.steps import (
     CallbackCreated,
     CheckQueue,
     Collect,
     CreateCallback,
-    Dialog,
     Digits,
     Event,
     Expired,
@@ -32,8 +34,6 @@ from ivr.dialog import (
     NoInput,
     Play,
     QueueLoad,
-    SayDate,
-    SayDigits,
     SetLanguage,
     Step,
 )
@@ -44,6 +44,42 @@ log = logging.getLogger(__name__)
 # Caller ID values Asterisk uses for "no number".
 _NO_NUMBER = {"", "unknown", "anonymous", "private", "restricted"}
 VARIABLES = ("HOTLINE_TOPIC", "HOTLINE_QUEUE", "HOTLINE_LANG", "HOTLINE_VISIT", "HOTLINE_OUTCOME")
+
+
+@dataclass(eq=False)
+class CallControl:
+    """Shared by a call's worker thread and the server: the time limit and the shutdown hand-off.
+
+    `lock` orders the dialog's moves and the writes on the socket between the two threads, so a
+    hand-off never interleaves with the call's own commands or its own final variables.
+    """
+
+    expired: threading.Event = field(default_factory=threading.Event)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    handed_off: bool = False
+    finishing: bool = False  # the call is setting its own final variables
+    agi: SocketAgi | None = None
+    dialog: Dialog | None = None
+    visit_id: int | None = None
+
+
+class _GuardedWriter:
+    """The call's writer; refuses to write once the server handed the call off (as if closed)."""
+
+    def __init__(self, raw: IO[str], control: CallControl) -> None:
+        self.raw = raw
+        self.control = control
+
+    def write(self, text: str) -> int:
+        with self.control.lock:
+            if self.control.handed_off:
+                raise BrokenPipeError("the call was handed to the operator queue at shutdown")
+            return self.raw.write(text)
+
+    def flush(self) -> None:
+        with self.control.lock:
+            if not self.control.handed_off:
+                self.raw.flush()
 
 
 @dataclass
@@ -71,11 +107,6 @@ def dialplan_options(env: dict[str, str]) -> dict[str, str]:
     return options
 
 
-def say_date_epoch(day: date) -> int:
-    # Noon UTC names the same calendar day in every time zone from UTC-11 to UTC+11.
-    return int(datetime.combine(day, time(12, 0), tzinfo=UTC).timestamp())
-
-
 class CallHandler:
     """Shared by all calls; `handle` runs one call in the calling thread."""
 
@@ -95,11 +126,12 @@ class CallHandler:
         self.clock = clock
 
     def handle(
-        self, reader: IO[str], writer: IO[str], peer_host: str, expired: threading.Event
+        self, reader: IO[str], writer: IO[str], peer_host: str, control: CallControl | None = None
     ) -> CallResult:
+        control = control or CallControl()
         result = CallResult()
         try:
-            agi = SocketAgi(reader, writer)
+            agi = SocketAgi(reader, cast(IO[str], _GuardedWriter(writer, control)))
         except PeerGone:
             log.info("FastAGI peer %s closed before sending its environment", peer_host)
             return result
@@ -127,9 +159,15 @@ class CallHandler:
             max_retries=self.max_retries,
             start_menu=options.get("menu", "main"),
         )
+        with control.lock:
+            control.agi, control.dialog, control.visit_id = agi, dialog, result.visit_id
         try:
-            self._run(agi, dialog, call, result, expired)
+            self._run(agi, dialog, call, result, control)
         except Exception:
+            if control.handed_off:
+                log.exception("IVR call failed after it was handed off", extra={"uniqueid": call.uniqueid})
+                result.error = True
+                return self._end(dialog, call, result, agi)
             log.exception(
                 "IVR call failed; sending the caller to the operator", extra={"uniqueid": call.uniqueid}
             )
@@ -139,6 +177,9 @@ class CallHandler:
             dialog.record.topic = dialog.record.topic or operator.id
             dialog.record.queue = None if agi.dead else operator.queue
             self._set_variables(agi, dialog.record.topic, dialog.record.queue, dialog.lang, result)
+        return self._end(dialog, call, result, agi)
+
+    def _end(self, dialog: Dialog, call: CallInfo, result: CallResult, agi: SocketAgi) -> CallResult:
         result.outcome = dialog.record.outcome
         result.commands_rejected = agi.rejected
         if result.visit_id is not None:
@@ -149,19 +190,26 @@ class CallHandler:
         return result
 
     def _run(
-        self, agi: SocketAgi, dialog: Dialog, call: CallInfo, result: CallResult, expired: threading.Event
+        self, agi: SocketAgi, dialog: Dialog, call: CallInfo, result: CallResult, control: CallControl
     ) -> None:
+        expired = control.expired
         try:
             agi.answer()
             batch = dialog.start()
         except CommandRejected:
             batch = dialog.start()
         except CallerHungUp:
+            if control.handed_off:
+                return
             batch = dialog.feed(Expired() if expired.is_set() else Hangup())
         while True:
             event: Event | None = None
             for step in batch:
                 if isinstance(step, Finish):
+                    with control.lock:
+                        if control.handed_off:
+                            return
+                        control.finishing = True
                     self._finish(agi, step, result)
                     return
                 if expired.is_set():
@@ -174,7 +222,34 @@ class CallHandler:
                     break
             if event is None:
                 raise RuntimeError(f"dialog batch without a waiting step: {batch!r}")
-            batch = dialog.feed(event)
+            with control.lock:
+                if control.handed_off:  # the server already told Asterisk where the caller goes
+                    return
+                batch = dialog.feed(event)
+
+    def hand_off(self, control: CallControl, conn: socket.socket) -> bool:
+        """Shutdown: send the caller where the dialog says (a person, unless already decided).
+
+        Writes the final variables and half-closes our side; Asterisk stops the pending prompt,
+        sets them and continues the dialplan. False when the call is already setting its own.
+        """
+        with control.lock:
+            if control.handed_off or control.finishing or control.agi is None or control.dialog is None:
+                return False
+            agi, dialog = control.agi, control.dialog
+            finish = dialog.hand_off()
+            values = _values(finish.topic, finish.queue, finish.lang, control.visit_id, finish.outcome)
+            for name, value in zip(VARIABLES, values, strict=True):
+                agi.send_command("SET VARIABLE", agi._quote(name), agi._quote(value))
+            control.handed_off = True
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_WR)
+        log.warning(
+            "IVR stopping: caller handed to queue %s",
+            finish.queue,
+            extra={"uniqueid": agi.env.get("agi_uniqueid"), "outcome": finish.outcome.value},
+        )
+        return True
 
     def _execute(
         self, agi: SocketAgi, step: Step, dialog: Dialog, call: CallInfo, result: CallResult
@@ -207,10 +282,6 @@ class CallHandler:
         try:
             if isinstance(step, Play):
                 agi.stream_file(step.prompt)
-            elif isinstance(step, SayDigits):
-                agi.say_digits(step.digits)
-            elif isinstance(step, SayDate):
-                agi.say_date(say_date_epoch(step.day))
             elif isinstance(step, SetLanguage):
                 agi.set_variable("CHANNEL(language)", step.lang)
         except CommandRejected:
@@ -229,13 +300,7 @@ class CallHandler:
         result: CallResult,
         outcome: IvrOutcome = IvrOutcome.ERROR,
     ) -> None:
-        values = (
-            topic or "",
-            queue or "",
-            lang,
-            "" if result.visit_id is None else str(result.visit_id),
-            outcome.value,
-        )
+        values = _values(topic, queue, lang, result.visit_id, outcome)
         for name, value in zip(VARIABLES, values, strict=True):
             try:
                 agi.set_variable(name, value)
@@ -243,6 +308,13 @@ class CallHandler:
                 continue
             except CallerHungUp:  # only when the connection itself is gone
                 return
+
+
+def _values(
+    topic: str | None, queue: str | None, lang: str, visit_id: int | None, outcome: IvrOutcome
+) -> tuple[str, ...]:
+    """VARIABLES' values; HOTLINE_OUTCOME comes last, so empty means the IVR never finished."""
+    return (topic or "", queue or "", lang, "" if visit_id is None else str(visit_id), outcome.value)
 
 
 def _required(visit_id: int | None) -> int:

@@ -28,7 +28,7 @@ from hotline.models import (
     LiveSnapshot,
     StatusLookup,
 )
-from ivr.dialog import RateLimited, StatusFound, StatusNotFound, VisitRecord
+from ivr.steps import RateLimited, StatusFound, StatusNotFound, VisitRecord
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,13 @@ class RecordingAudio:
         return AudioMeta(self.duration_s, self.rate, self.channels, self.size_bytes)
 
 
+class EmptyRecording(AudioError):
+    """Nothing was recorded (a header-only WAV: MixMonitor's `b` records only while bridged).
+
+    Not a failure: the call never reached an operator. The job is skipped with this reason.
+    """
+
+
 def read_pcm(path: Path) -> tuple[npt.NDArray[np.int16], int]:
     """Samples as int16 (frames x channels) and the sample rate; AudioError says what is wrong."""
     try:
@@ -70,7 +77,7 @@ def read_pcm(path: Path) -> tuple[npt.NDArray[np.int16], int]:
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
         raise AudioError(f"{path}: not a readable audio file ({_first_line(exc)})") from None
     if len(data) == 0:
-        raise AudioError(f"{path}: no audio samples (header only)")
+        raise EmptyRecording(f"{path}: nothing recorded (header only, the call was never bridged)")
     if rate < MIN_RATE:
         raise AudioError(f"{path}: unsupported sample rate {rate} Hz (need at least {MIN_RATE})")
     return np.ascontiguousarray(data), int(rate)
@@ -103,14 +110,20 @@ def load_recording(path: Path, rx_path: Path | None = None, tx_path: Path | None
     """The recording as speaker tracks: rx/tx pair, stereo channels, or one mixed track."""
     size = path.stat().st_size if path.exists() else 0
     if rx_path is not None and tx_path is not None and rx_path.exists() and tx_path.exists():
-        rx, rx_rate = read_pcm(rx_path)
-        tx, tx_rate = read_pcm(tx_path)
-        tracks = [
-            SpeakerAudio(Speaker.CALLER, _mono(rx), rx_rate),
-            SpeakerAudio(Speaker.AGENT, _mono(tx), tx_rate),
-        ]
+        tracks: list[SpeakerAudio] = []
+        empty: list[EmptyRecording] = []
+        for speaker, side in ((Speaker.CALLER, rx_path), (Speaker.AGENT, tx_path)):
+            try:
+                pcm, rate = read_pcm(side)
+            except EmptyRecording as exc:  # one silent side still leaves the other to transcribe
+                empty.append(exc)
+                continue
+            tracks.append(SpeakerAudio(speaker, _mono(pcm), rate))
+        if not tracks:
+            raise empty[0]
         duration = max(t.duration_s for t in tracks)
-        return RecordingAudio(tracks, duration, rx_rate, 2, rx_path.stat().st_size + tx_path.stat().st_size)
+        size = rx_path.stat().st_size + tx_path.stat().st_size
+        return RecordingAudio(tracks, duration, tracks[0].rate, 2, size)
     pcm, rate = read_pcm(path)
     channels = pcm.shape[1]
     if channels == 2:

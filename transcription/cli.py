@@ -78,7 +78,15 @@ def _duration(path: Path) -> float | None:
 
 def transcribe_command(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="recordings or folders of recordings (imported as is)"),
+    paths: list[Path] | None = typer.Argument(
+        None, help="recordings or folders of recordings (imported as is)"
+    ),
+    drain: bool = typer.Option(
+        False, "--drain", help="transcribe every queued job (the listener's too), not only PATHS"
+    ),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="queue failed jobs again first (e.g. after installing a model)"
+    ),
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="processes (0 = settings)"),
     language: str | None = typer.Option(None, "--language", "-l", help="ru, uk, en (default: settings)"),
     queue_only: bool = typer.Option(
@@ -87,19 +95,27 @@ def transcribe_command(
     dispatch: bool = typer.Option(False, "--dispatch", help="send queued jobs to Celery workers"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar"),
 ) -> None:
-    """Transcribe recordings (files or folders); the same file twice is transcribed once."""
+    """Transcribe the recordings given (files or folders), or with --drain every queued job.
+
+    The same file twice is transcribed once.
+    """
     from hotline import jobs
     from hotline.db import make_engine, make_session_factory, transaction
     from hotline.models import Recording
     from transcription.audio import sha256_of
     from transcription.pipeline import run_pending
 
+    if not paths and not drain:
+        raise typer.BadParameter("give recordings to transcribe, or --drain for every queued job")
     settings = cli_state(ctx).settings()
     factory = make_session_factory(make_engine(settings.database))
     lang = language or settings.transcription.default_language
     new = known = 0
+    given: set[int] = set()
     with transaction(factory) as session:
-        for main, rx, tx in _recordings(paths):
+        if retry_failed:
+            typer.echo(f"queued {jobs.retry_failed(session)} failed job(s) again")
+        for main, rx, tx in _recordings(paths or []):
             exists = main.exists() or rx is not None
             digest = sha256_of(main) if main.exists() else None
             job = jobs.enqueue_recording(
@@ -108,7 +124,11 @@ def transcribe_command(
             )  # fmt: skip
             if job is None:
                 known += 1
+                queued = jobs.queued_job_for(session, str(main))
+                if queued is not None:
+                    given.add(queued)
             else:
+                given.add(job.id)
                 new += 1
                 # The header gives the length now, so the progress bar can show audio hours and ETA.
                 recording = session.get(Recording, job.recording_id)
@@ -126,11 +146,16 @@ def transcribe_command(
         typer.echo(f"sent {len(sent)} job(s) to the Celery workers")
         return
     summary = run_pending(
-        settings, factory, workers=workers or settings.transcription.workers, progress=progress
+        settings,
+        factory,
+        workers=workers or settings.transcription.workers,
+        progress=progress,
+        job_ids=None if drain else given,
     )
     speed = summary.audio_s / summary.wall_s if summary.wall_s else 0.0
     typer.echo(
-        f"done {summary.done}, failed {summary.failed}; {summary.audio_s / 3600:.2f} h of audio "
+        f"done {summary.done}, failed {summary.failed}, skipped {summary.skipped} (nothing recorded); "
+        f"{summary.audio_s / 3600:.2f} h of audio "
         f"in {summary.wall_s:.1f} s ({speed:.1f}x real time)"
     )
     for path, reason in summary.failures:
@@ -262,7 +287,8 @@ def list_command(ctx: typer.Context) -> None:
     """List configured and downloaded models."""
     from transcription.models import installed_models
 
-    config = cli_state(ctx).settings().transcription
+    settings = cli_state(ctx).settings()
+    config = settings.transcription
     rows = installed_models(config.models_dir, dict(config.models))
     if not rows:
         typer.echo(
@@ -270,3 +296,22 @@ def list_command(ctx: typer.Context) -> None:
         )
     for language, path, state in rows:
         typer.echo(f"{language:4} {state:8} {path}")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotline.db import make_engine, make_session_factory
+    from hotline.jobs import waiting_for_model
+    from hotline.speech_models import SUGGESTED_MODELS
+
+    try:
+        with make_session_factory(make_engine(settings.database))() as session:
+            waiting = waiting_for_model(session, config)
+    except SQLAlchemyError as exc:  # the models are listed anyway; only the job counts are missing
+        typer.echo(f"(jobs waiting for a model: unknown, database unavailable: {type(exc).__name__})")
+        return
+    for language, counts in sorted(waiting.items()):
+        suggestion = SUGGESTED_MODELS.get(language, f"vosk-model-small-{language}-<version>")
+        typer.secho(
+            f"{language:4} no model: {counts['queued']} queued and {counts['failed']} failed job(s) wait for "
+            f"it; `hotline models download {suggestion}`, then `hotline transcribe --drain --retry-failed`",
+            fg=typer.colors.YELLOW,
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,16 +12,12 @@ from typing import Any
 from hotline.domain import Speaker
 from hotline.errors import TranscriptionError
 from hotline.settings import TranscriptionSettings
+from hotline.speech_models import model_path
 from transcription.audio import SpeakerAudio
+from transcription.vad import Region, speech_regions
 
 # Vosk decodes fastest with chunks of a few tenths of a second (fewer Python<->C calls, same result).
 CHUNK_S = 0.5
-
-SUGGESTED_MODELS = {
-    "ru": "vosk-model-small-ru-0.22",
-    "uk": "vosk-model-small-uk-v3-small",
-    "en": "vosk-model-small-en-us-0.15",
-}
 
 
 @dataclass(frozen=True)
@@ -47,31 +42,6 @@ class Segment:
 class Decoded:
     segments: list[Segment] = field(default_factory=list)
     decode_s: float = 0.0
-
-
-def model_path(settings: TranscriptionSettings, language: str) -> Path:
-    """The configured model folder for `language`, or one downloaded into models_dir.
-
-    Raises TranscriptionError saying in one line how to get a model.
-    """
-    configured = settings.models.get(language)
-    if configured is not None:
-        if not (configured / "am").is_dir() and not (configured / "conf").is_dir():
-            raise TranscriptionError(
-                f"transcription.models.{language} = {configured} is not a Vosk model folder "
-                f"(no am/ or conf/ inside)"
-            )
-        return configured
-    pattern = re.compile(rf"^vosk-model-(small-)?{re.escape(language)}(-|$)")
-    if settings.models_dir.is_dir():
-        found = sorted(p for p in settings.models_dir.iterdir() if p.is_dir() and pattern.match(p.name))
-        if found:
-            return found[-1]
-    suggestion = SUGGESTED_MODELS.get(language, f"vosk-model-small-{language}-<version>")
-    raise TranscriptionError(
-        f"no Vosk model for language {language!r}: run `hotline models download {suggestion}` "
-        f"(unpacks into {settings.models_dir}) or set transcription.models.{language} to a model folder"
-    )
 
 
 class ModelCache:
@@ -105,26 +75,38 @@ def load_model(path: Path) -> Any:
         raise TranscriptionError(f"cannot load Vosk model {path}: {exc}") from None
 
 
-def decode_track(model: Any, track: SpeakerAudio) -> list[Segment]:
-    """Decode one speaker's audio at its own sample rate (Kaldi resamples to the model's rate)."""
+def decode_track(model: Any, track: SpeakerAudio, vad_aggressiveness: int | None = None) -> list[Segment]:
+    """Decode one speaker's audio at its own sample rate (Kaldi resamples to the model's rate).
+
+    With `vad_aggressiveness`, only the channel's speech regions are fed (one recognizer, the
+    utterance closed after each region); Vosk's times then run over the audio fed, so each word is
+    moved back to where its region lies in the original file.
+    """
     import vosk
 
     recognizer = vosk.KaldiRecognizer(model, float(track.rate))
     recognizer.SetWords(True)
     chunk = max(1, int(track.rate * CHUNK_S))
     pcm = track.pcm
+    regions = None if vad_aggressiveness is None else speech_regions(pcm, track.rate, vad_aggressiveness)
+    if regions is None:
+        regions = [Region(0, len(pcm))]
     segments: list[Segment] = []
-    for start in range(0, len(pcm), chunk):
-        if recognizer.AcceptWaveform(pcm[start : start + chunk].tobytes()):
-            _append(segments, recognizer.Result(), track.speaker)
-    _append(segments, recognizer.FinalResult(), track.speaker)
+    fed = 0  # samples given to the recognizer so far
+    for region in regions:
+        shift = (region.start - fed) / track.rate
+        for start in range(region.start, region.end, chunk):
+            if recognizer.AcceptWaveform(pcm[start : min(start + chunk, region.end)].tobytes()):
+                _append(segments, recognizer.Result(), track.speaker, shift)
+        _append(segments, recognizer.FinalResult(), track.speaker, shift)
+        fed += region.end - region.start
     return segments
 
 
-def _append(segments: list[Segment], result_json: str, speaker: Speaker) -> None:
+def _append(segments: list[Segment], result_json: str, speaker: Speaker, shift: float = 0.0) -> None:
     result = json.loads(result_json)
     words = tuple(
-        Word(str(w["word"]), float(w["start"]), float(w["end"]), _conf(w.get("conf")))
+        Word(str(w["word"]), float(w["start"]) + shift, float(w["end"]) + shift, _conf(w.get("conf")))
         for w in result.get("result", ())
         if str(w.get("word", "")).strip()
     )
@@ -147,9 +129,9 @@ def _conf(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def decode_tracks(model: Any, tracks: list[SpeakerAudio]) -> Decoded:
+def decode_tracks(model: Any, tracks: list[SpeakerAudio], vad_aggressiveness: int | None = None) -> Decoded:
     """All speakers of one recording, segments merged in time order."""
     started = time.perf_counter()
-    segments = [segment for track in tracks for segment in decode_track(model, track)]
+    segments = [segment for track in tracks for segment in decode_track(model, track, vad_aggressiveness)]
     segments.sort(key=lambda s: (s.start_s, s.speaker.value))
     return Decoded(segments, time.perf_counter() - started)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -24,8 +24,8 @@ from hotline.db import transaction
 from hotline.errors import AudioError, HotlineError
 from hotline.models import JobStatus, Recording, TranscriptionJob
 from hotline.settings import Settings, TranscriptionSettings
-from transcription.audio import AudioMeta, load_recording, sha256_of
-from transcription.engine import Decoded, ModelCache, decode_tracks, model_path
+from transcription.audio import AudioMeta, EmptyRecording, load_recording, sha256_of
+from transcription.engine import Decoded, ModelCache, decode_tracks
 from transcription.store import Analysis, catalogue_keywords, default_lexicon, save_transcript
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class DecodeResult:
 class RunSummary:
     done: int = 0
     failed: int = 0
+    skipped: int = 0  # nothing recorded: not a failure
     audio_s: float = 0.0
     decode_s: float = 0.0
     wall_s: float = 0.0
@@ -70,7 +71,7 @@ def decode_job(job: jobs.ClaimedJob) -> DecodeResult:
         Path(job.tx_path) if job.tx_path else None,
     )
     model, name = _models.get(job.language)
-    decoded = decode_tracks(model, audio.tracks)
+    decoded = decode_tracks(model, audio.tracks, _models.settings.vad_aggressiveness)
     digest = sha256_of(path) if path.exists() else sha256_of(Path(job.rx_path or job.path))
     return DecodeResult(job, name, audio.meta, decoded, digest)
 
@@ -84,35 +85,34 @@ def run_pending(
     progress: bool = False,
     stop: threading.Event | None = None,
     models: ModelCache | None = None,
+    job_ids: Collection[int] | None = None,
 ) -> RunSummary:
-    """Transcribe every queued job, then return; jobs of dead workers are queued again first.
+    """Transcribe the queued jobs (all, or only `job_ids`), then return.
 
-    `models` lets a long-lived process (the demo, tests) keep its loaded models between runs; pool
-    workers always load their own. Raises TranscriptionError (one line: how to get a model) when a
-    queued job's language has none.
+    Jobs of dead workers are queued again first. `models` lets a long-lived process (the demo,
+    tests) keep its loaded models between runs; pool workers always load their own. A job in a
+    language without a model fails alone with the reason (how to get one); the others go on.
     """
     config = settings.transcription
+    only = None if job_ids is None else frozenset(job_ids)
     with transaction(session_factory) as session:
         jobs.requeue_orphans(session)
         jobs.requeue_stale(session, stale_after_s=config.stale_after_s, max_attempts=config.max_attempts)
-        queued = session.execute(
-            select(TranscriptionJob.language, func.count())
-            .where(TranscriptionJob.status == JobStatus.QUEUED)
-            .group_by(TranscriptionJob.language)
-        ).all()
-    for language, _count in queued:
-        model_path(config, language)  # fail before claiming anything
+        counted = select(func.count()).where(TranscriptionJob.status == JobStatus.QUEUED)
+        if only is not None:
+            counted = counted.where(TranscriptionJob.id.in_(only))
+        queued = session.scalar(counted) or 0
     # More processes than files would only load models that decode nothing (one file needs no pool).
-    workers = min(workers, sum(count for _language, count in queued))
+    workers = min(workers, queued)
     analysis = load_analysis(settings)
     summary = RunSummary()
     started = time.perf_counter()
-    with _Progress(session_factory, enabled=progress) as bar:
+    with _Progress(session_factory, enabled=progress, only=only) as bar:
         on_result = _writer(session_factory, analysis, config, summary, bar.advance)
         if workers <= 1:
-            _run_inline(session_factory, models or ModelCache(config), on_result, stop)
+            _run_inline(session_factory, models or ModelCache(config), on_result, stop, only)
         else:
-            _run_pool(session_factory, config, workers, on_result, stop)
+            _run_pool(session_factory, config, workers, on_result, stop, only)
     summary.wall_s = time.perf_counter() - started
     return summary
 
@@ -139,6 +139,8 @@ def run_job(
         outcome = exc
     summary = RunSummary()
     _writer(session_factory, analysis, settings.transcription, summary, lambda _audio_s: None)(job, outcome)
+    if summary.skipped:
+        return "skipped"
     return "done" if summary.done else "failed" if summary.failed else "queued"
 
 
@@ -149,9 +151,11 @@ def load_analysis(settings: Settings) -> Analysis:
 ResultHandler = Callable[[jobs.ClaimedJob, DecodeResult | BaseException], None]
 
 
-def _claim(session_factory: sessionmaker[Session], *, longest_first: bool = False) -> jobs.ClaimedJob | None:
+def _claim(
+    session_factory: sessionmaker[Session], only: frozenset[int] | None, *, longest_first: bool = False
+) -> jobs.ClaimedJob | None:
     with transaction(session_factory) as session:
-        return jobs.claim_next(session, longest_first=longest_first)
+        return jobs.claim_next(session, longest_first=longest_first, only=only)
 
 
 def _run_inline(
@@ -159,11 +163,12 @@ def _run_inline(
     models: ModelCache,
     on_result: ResultHandler,
     stop: threading.Event | None,
+    only: frozenset[int] | None,
 ) -> None:
     global _models
     _models = models
     while not (stop and stop.is_set()):
-        job = _claim(session_factory)
+        job = _claim(session_factory, only)
         if job is None:
             return
         try:
@@ -179,6 +184,7 @@ def _run_pool(
     workers: int,
     on_result: ResultHandler,
     stop: threading.Event | None,
+    only: frozenset[int] | None,
 ) -> None:
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,))
     running: dict[Future[DecodeResult], jobs.ClaimedJob] = {}
@@ -187,7 +193,7 @@ def _run_pool(
             # Keep each worker busy with one job and one waiting, so none idles while we write.
             while not (stop and stop.is_set()) and len(running) < 2 * workers:
                 # Longest first: the run ends when the last file does, so no long file goes last.
-                job = _claim(session_factory, longest_first=True)
+                job = _claim(session_factory, only, longest_first=True)
                 if job is None:
                     break
                 running[pool.submit(decode_job, job)] = job
@@ -247,6 +253,12 @@ def _writer(
                     },
                 )
                 return
+            if isinstance(outcome, EmptyRecording):
+                jobs.mark_skipped(session, job.job_id, str(outcome))
+                summary.skipped += 1
+                advance(0.0)
+                log.info("nothing recorded; job skipped", extra={"path": job.path})
+                return
             reason, retry = _reason(outcome, job, config)
             jobs.mark_failed(session, job.job_id, reason, retry=retry)
         if not retry:
@@ -271,8 +283,11 @@ def _reason(exc: BaseException, job: jobs.ClaimedJob, config: TranscriptionSetti
 class _Progress:
     """Files, audio hours and ETA on the terminal (rich), or nothing."""
 
-    def __init__(self, session_factory: sessionmaker[Session], *, enabled: bool) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, enabled: bool, only: frozenset[int] | None = None
+    ) -> None:
         self._enabled = enabled
+        self._only = only
         self._factory = session_factory
         self._bar: Any = None
         self._task: Any = None
@@ -285,13 +300,16 @@ class _Progress:
             return self
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        query = (
+            select(func.count(), func.coalesce(func.sum(Recording.duration_s), 0.0))
+            .select_from(TranscriptionJob)
+            .join(Recording, Recording.id == TranscriptionJob.recording_id)
+            .where(TranscriptionJob.status == JobStatus.QUEUED)
+        )
+        if self._only is not None:
+            query = query.where(TranscriptionJob.id.in_(self._only))
         with self._factory() as session:
-            queued = session.execute(
-                select(func.count(), func.coalesce(func.sum(Recording.duration_s), 0.0))
-                .select_from(TranscriptionJob)
-                .join(Recording, Recording.id == TranscriptionJob.recording_id)
-                .where(TranscriptionJob.status == JobStatus.QUEUED)
-            ).one()
+            queued = session.execute(query).one()
         self._audio_total = float(queued[1] or 0.0)
         self._bar = Progress(
             TextColumn("transcribing"),

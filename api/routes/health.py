@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from api.deps import WiringDep
 from api.schemas import BacklogCheck, DatabaseCheck, Health, HealthChecks, LiveCheck, PbxCheck
+from hotline.jobs import waiting_for_model
 from hotline.live import liveness
 from hotline.models import JobStatus, Pbx, TranscriptionJob
 from hotline.timeutil import utcnow
@@ -46,6 +47,7 @@ def health(wiring: WiringDep, response: Response) -> Health:
                 )
             ).one()
             running = session.scalar(select(func.count()).where(TranscriptionJob.status == JobStatus.RUNNING))
+            waiting = waiting_for_model(session, wiring.settings.transcription)
     except Exception as exc:
         response.status_code = 503
         return Health(
@@ -76,7 +78,11 @@ def health(wiring: WiringDep, response: Response) -> Health:
         database=DatabaseCheck(ok=True),
         ami=pbxes,
         transcription_backlog=BacklogCheck(
-            ok=True, queued=queued, running=running, oldest_queued_age_s=round(oldest_age, 1)
+            ok=True,
+            queued=queued,
+            running=running,
+            oldest_queued_age_s=round(oldest_age, 1),
+            waiting_for_model=waiting,
         ),
         live=LiveCheck(
             ok=live_ok, viewers=hub.viewers, last_poll_ok=_iso(hub.last_poll_ok), failing_polls=hub.failing

@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from hotline.catalogue import Catalogue, load_catalogue
 from hotline.models import IvrOutcome
-from ivr.dialog import (
+from ivr import spoken
+from ivr.dialog import Dialog
+from ivr.steps import (
     CallbackCreated,
     CheckQueue,
     Collect,
     CreateCallback,
-    Dialog,
     Digits,
     Event,
     Expired,
@@ -26,8 +27,6 @@ from ivr.dialog import (
     Play,
     QueueLoad,
     RateLimited,
-    SayDate,
-    SayDigits,
     SetLanguage,
     StatusFound,
     StatusNotFound,
@@ -172,8 +171,8 @@ def test_after_hours_callback_is_confirmed_with_its_number() -> None:
     steps = feed(d, Digits("2"))
     assert steps == [CreateCallback("transport", register_request=False)]
     steps = feed(d, CallbackCreated(17))
-    assert prompts(steps) == ["callback_done", "goodbye"]
-    assert SayDigits("17") in steps
+    # The number is read from our own synthesized digits, not the distribution's sound set.
+    assert prompts(steps) == ["callback_done", "digit_1", "digit_7", "goodbye"]
     assert finish(steps) == Finish(IvrOutcome.CALLBACK, "transport", None, "ru")
     assert d.record.callback_id == 17
 
@@ -251,7 +250,7 @@ def test_long_queue_offers_a_callback() -> None:
     assert prompts(steps)[-2:] == ["topic_water", "queue_long"]
     assert d.feed(Digits("2")) == [CreateCallback("water", register_request=False)]
     steps = d.feed(CallbackCreated(41))
-    assert prompts(steps) == ["callback_done", "goodbye"]
+    assert prompts(steps) == ["callback_done", "digit_4", "digit_1", "goodbye"]
     assert finish(steps) == Finish(IvrOutcome.CALLBACK, "water", None, "ru")
 
 
@@ -283,12 +282,11 @@ def test_caller_hears_their_latest_request_without_typing() -> None:
     steps = drive(d, Digits("5"))
     assert steps[-1] == LookupStatus(None)
     steps = feed(d, FOUND)
-    assert steps[:6] == [
-        Play("hotline/ru/status_latest"), SayDigits("20261234"), Play("hotline/ru/status_registered_on"),
-        SayDate(date(2026, 11, 2)), Play("hotline/ru/status_in_progress"),
-        Play("hotline/ru/status_expected_by"),
+    assert prompts(steps) == [
+        "status_latest", *(f"digit_{d}" for d in "20261234"), "status_registered_on",
+        "day_2", "month_11", "year_2026", "status_in_progress",
+        "status_expected_by", "day_17", "month_12", "year_2026", "status_other",
     ]  # fmt: skip
-    assert steps[6] == SayDate(date(2026, 12, 17))
     steps = feed(d, NoInput())
     assert finish(steps) == Finish(IvrOutcome.STATUS_TOLD, "status", None, "ru")
 
@@ -297,7 +295,7 @@ def test_closed_request_has_no_expected_date() -> None:
     d = dialog()
     drive(d, Digits("5"))
     steps = feed(d, StatusFound("77", "closed", date(2026, 10, 1), date(2026, 11, 15)))
-    assert sum(isinstance(s, SayDate) for s in steps) == 1
+    assert sum(name.startswith("month_") for name in prompts(steps)) == 1
     assert "status_closed" in prompts(steps)
 
 
@@ -399,7 +397,8 @@ def test_lookup_results_are_only_accepted_when_asked_for() -> None:
 
 
 def _known_prompts(catalogue: Catalogue) -> set[str]:
-    return {f"hotline/{lang}/{name}" for name, lang, _ in catalogue.prompt_texts()}
+    texts = [*catalogue.prompt_texts(), *spoken.prompt_texts(catalogue.languages)]
+    return {f"hotline/{lang}/{name}" for name, lang, _ in texts}
 
 
 @settings(max_examples=300, deadline=None)
@@ -418,7 +417,7 @@ def test_any_caller_behaviour_keeps_the_step_contract(
     batch = d.start()
     for key in [*keys, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]:
         for step in batch[:-1]:
-            assert isinstance(step, Play | SayDigits | SayDate | SetLanguage), batch
+            assert isinstance(step, Play | SetLanguage), batch
         for step in batch:
             if isinstance(step, Play | Collect):
                 assert step.prompt in known, step.prompt
@@ -442,3 +441,42 @@ def test_any_caller_behaviour_keeps_the_step_contract(
             event = NoInput() if key is None else Digits(key)
         batch = d.feed(event)
     raise AssertionError("pressing 0 repeatedly must reach an operator or an ending")
+
+
+def test_english_dates_read_month_first_and_every_date_prompt_is_synthesized() -> None:
+    d = dialog(lang="en")
+    drive(d, Digits("5"))
+    names = prompts(feed(d, FOUND))
+    assert names[names.index("status_registered_on") + 1 :][:3] == ["month_11", "day_2", "year_2026"]
+    texts = {(name, lang): text for name, lang, text in spoken.prompt_texts(["ru", "uk", "en"])}
+    # The words Debian's ru sound set cannot build: a genitive year and a neuter "second".
+    assert texts[("year_2026", "ru")] == "две тысячи двадцать шестого года"
+    assert texts[("day_2", "ru")] == "второго"
+    assert texts[("month_12", "ru")] == "декабря"
+    assert texts[("day_3", "uk")] == "третього"
+    assert texts[("year_2026", "uk")] == "дві тисячі двадцять шостого року"
+    assert texts[("day_21", "en")] == "twenty-first"
+
+
+@pytest.mark.parametrize("event", [Hangup(), Expired()])
+def test_a_hang_up_during_the_last_prompt_is_an_outcome_not_an_error(event: Event) -> None:
+    """Burst calls B28/B38 hung up during "queued": the dialog had already decided to queue them."""
+    d = dialog()
+    steps = drive(d, Digits("0"))
+    assert finish(steps).outcome is IvrOutcome.QUEUED
+    assert d.finished
+    ended = finish(d.feed(event))
+    if isinstance(event, Hangup):
+        assert ended == Finish(IvrOutcome.HANGUP, "operator", None, "ru")
+    else:  # still on the line when the time is up: the queue already chosen
+        assert ended.outcome is IvrOutcome.TIMED_OUT
+        assert ended.queue == "other"
+
+
+def test_hand_off_keeps_a_decided_ending_or_sends_the_caller_to_a_person() -> None:
+    d = dialog()
+    drive(d, Digits("1"))  # a department menu: nothing chosen yet
+    assert d.hand_off() == Finish(IvrOutcome.OPERATOR_FALLBACK, "operator", "other", "ru")
+    decided = dialog()
+    queued = finish(drive(decided, Digits("0")))
+    assert decided.hand_off() == queued

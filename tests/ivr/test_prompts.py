@@ -10,7 +10,7 @@ import soundfile
 
 from hotline.catalogue import default_catalogue_path, load_catalogue
 from hotline.errors import AudioError
-from ivr.prompts import synthesize_missing
+from ivr.prompts import all_prompt_texts, synthesize_missing
 from tests.conftest import service_missing
 
 
@@ -30,7 +30,9 @@ def test_missing_prompts_are_synthesized_and_recorded_ones_kept(tmp_path: Path) 
     gsm.write_bytes(b"gsm frames")
     catalogue = load_catalogue()
     report = synthesize_missing(catalogue, sounds, languages=["uk"])
-    expected = {f"uk/{name}.wav" for name, lang, _ in catalogue.prompt_texts() if lang == "uk"}
+    expected = {f"uk/{name}.wav" for name, lang, _ in all_prompt_texts(catalogue) if lang == "uk"}
+    assert "uk/year_2026.wav" in expected
+    assert "uk/digit_0.wav" in expected
     assert set(report.created) == expected - {"uk/welcome.wav", "uk/goodbye.wav"}
     assert sorted(report.kept_recorded) == ["uk/goodbye.wav", "uk/welcome.wav"]
     assert report.failed == []

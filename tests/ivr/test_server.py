@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from asterisk_conf.dialplan import globals_of, load_dialplan, walk
 from hotline import db
 from hotline.catalogue import load_catalogue
 from hotline.live import LiveView, QueueView, WaitingCaller, publish
@@ -30,11 +31,13 @@ from hotline.models import (
 )
 from hotline.settings import DatabaseSettings, load_settings
 from ivr.captured import vocabulary
-from ivr.dialog import RateLimited, StatusFound, StatusNotFound
 from ivr.peer import PeerResult, environment, simulate_call
 from ivr.server import AgiServer, pbx_resolver
+from ivr.steps import RateLimited, StatusFound, StatusNotFound
 from ivr.store import IvrStore
 from tests.conftest import CAPTURES, demo_settings
+from tests.ivr import live
+from tests.ivr.live import AgiSession
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 SATURDAY_NIGHT = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
@@ -110,7 +113,7 @@ async def lab_factory(tmp_path: Path) -> AsyncIterator[LabFactory]:
         )
         server = AgiServer(
             settings, factory, load_catalogue(), store=store, clock=lambda: now, grace_s=1.0,
-            cut_after_expiry_s=0.2,
+            cut_after_expiry_s=0.2, handoff_wait_s=1.0,
         )  # fmt: skip
         servers.append(server)
         return Lab(server, await server.start(), factory)
@@ -189,7 +192,7 @@ async def test_hangup_mid_command_completes_the_visit(lab_factory: LabFactory, h
 
 
 async def test_rejected_commands_are_survived(lab_factory: LabFactory) -> None:
-    """510 for SAY DATE, a 520 usage block for SAY DIGITS, a missing sound file: the call goes on."""
+    """A missing sound file (here every one, the digits of the status message too): the call goes on."""
     lab = await lab_factory()
     with lab.factory.begin() as session:
         session.add(
@@ -198,11 +201,9 @@ async def test_rejected_commands_are_survived(lab_factory: LabFactory) -> None:
                 created_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC), expected_at=date(2026, 12, 17),
             )
         )  # fmt: skip
-    result = await lab.call(
-        ["5", "0"], faults={"SAY DATE": "510", "SAY DIGITS": "520", "STREAM FILE": "missing"}
-    )
-    assert any(c.startswith("SAY DATE") for c in result.commands)
-    assert any(c == 'SAY DIGITS "20261234" ""' for c in result.commands)
+    result = await lab.call(["5", "0"], faults={"STREAM FILE": "missing"})
+    assert 'STREAM FILE hotline/ru/year_2026 "" 0' in result.commands
+    assert 'STREAM FILE hotline/ru/digit_4 "" 0' in result.commands
     assert result.variables["HOTLINE_QUEUE"] == "other"
     assert result.variables["HOTLINE_TOPIC"] == "status"
     await _settled(lab)
@@ -248,11 +249,15 @@ async def test_status_of_the_callers_latest_request(lab_factory: LabFactory) -> 
                 )
             )  # fmt: skip
     result = await lab.call(["5", ""])
-    says = [c for c in result.commands if c.startswith("SAY")]
-    # 21:30 UTC on 20 November is already 21 November in Moscow; dates are said at noon UTC.
-    registered = int(datetime(2026, 11, 21, 12, tzinfo=UTC).timestamp())
-    expected = int(datetime(2026, 12, 30, 12, tzinfo=UTC).timestamp())
-    assert says == ['SAY DIGITS "20261234" ""', f'SAY DATE {registered} ""', f'SAY DATE {expected} ""']
+    plays = [c.split()[2].rsplit("/", 1)[1] for c in result.commands if c.startswith("STREAM FILE")]
+    assert not [c for c in result.commands if c.startswith("SAY")]  # no phrase from the distribution's sounds
+    said = plays.index("status_latest") + 1
+    assert plays[said : said + 8] == [f"digit_{d}" for d in "20261234"]
+    # 21:30 UTC on 20 November is already 21 November in Moscow.
+    registered = plays.index("status_registered_on") + 1
+    assert plays[registered : registered + 3] == ["day_21", "month_11", "year_2026"]
+    expected = plays.index("status_expected_by") + 1
+    assert plays[expected : expected + 3] == ["day_30", "month_12", "year_2026"]
     assert result.variables["HOTLINE_OUTCOME"] == "status_told"
 
 
@@ -279,7 +284,9 @@ async def test_after_hours_callback_is_recorded(lab_factory: LabFactory, db_url:
         CALLER, NAME, "transport", "ivr",
     )  # fmt: skip
     assert callback.ivr_visit_id == int(result.variables["HOTLINE_VISIT"])
-    assert f'SAY DIGITS "{callback.id}" ""' in result.commands
+    plays = [c.split()[2] for c in result.commands if c.startswith("STREAM FILE")]
+    done = plays.index("hotline/ru/callback_done") + 1
+    assert plays[done : done + len(str(callback.id))] == [f"hotline/ru/digit_{d}" for d in str(callback.id)]
 
 
 def _publish_waiting(lab: Lab, queue: str, count: int, at: datetime, *, connected: bool = True) -> None:
@@ -412,7 +419,7 @@ async def test_a_crashing_call_goes_to_the_operator_and_spares_the_others(lab_fa
     assert lab.server.stats.errors == 1
 
 
-async def test_close_cuts_running_calls_and_leaves_no_thread(lab_factory: LabFactory) -> None:
+async def test_close_hands_off_then_cuts_a_pbx_that_never_answers(lab_factory: LabFactory) -> None:
     lab = await lab_factory()
     held = _silent_pbx(lab.port)
     try:
@@ -420,7 +427,17 @@ async def test_close_cuts_running_calls_and_leaves_no_thread(lab_factory: LabFac
         await lab.server.close()
         assert lab.server.active_calls == 0
         assert [t.name for t in threading.enumerate() if t.name.startswith("agi-call")] == []
-        assert [v.outcome for v in lab.visits()] == [IvrOutcome.TIMED_OUT]
+        assert [v.outcome for v in lab.visits()] == [IvrOutcome.OPERATOR_FALLBACK]
+        held.settimeout(5)
+        sent = b""
+        while chunk := held.recv(4096):
+            sent += chunk
+        # The caller's final variables went out before our side closed; HOTLINE_OUTCOME last.
+        assert sent.decode().splitlines()[-2:] == [
+            'SET VARIABLE "HOTLINE_VISIT" "1"',
+            'SET VARIABLE "HOTLINE_OUTCOME" "operator_fallback"',
+        ]
+        assert 'SET VARIABLE "HOTLINE_QUEUE" "other"' in sent.decode()
     finally:
         held.close()
 
@@ -484,3 +501,58 @@ async def test_a_locked_table_delays_the_caller_only_briefly(lab_factory: LabFac
     assert result.variables["HOTLINE_QUEUE"] == "other"
     assert result.variables["HOTLINE_VISIT"] == ""  # no record this time, but the caller got through
     assert waited < 2.5  # one 0.3 s statement timeout, not the 30 s lock wait
+
+
+# ---------------------------------------------------------------------------- the live captures replayed
+def _captured(scenario: str, cid: str) -> tuple[AgiSession, datetime]:
+    call = next(c for c in live.summary(scenario)["calls"] if c["cid"] == cid)
+    session = next(s for s in live.agi_sessions(scenario) if s.number in call["agi_sessions"])
+    return session, datetime.fromtimestamp(session.header["start_wall"], tz=UTC)
+
+
+def _dialplan_after(variables: dict[str, str]) -> str | None:
+    """Where our [hotline-ivr] sends the call after the IVR left these variables."""
+    conf = Path(__file__).resolve().parents[2] / "asterisk_conf" / "extensions.conf"
+
+    def agi(values: dict[str, str]) -> bool:
+        values.update(variables)
+        values["AGISTATUS"] = "SUCCESS"  # res_agi's verdict whenever the FastAGI peer closes
+        return True
+
+    return walk(load_dialplan(conf), "hotline-ivr", "s", globals_of(conf), agi).reached_queue()
+
+
+async def test_stop_mid_call_hands_the_caller_to_the_operator_queue(lab_factory: LabFactory) -> None:
+    """ivr_killed K02: SIGTERM while the caller who pressed 0 heard topic_operator; it was hung up."""
+    session, started = _captured("ivr_killed", "K02")
+    lab = await lab_factory(now=started, grace_s=0.0)
+    cut = asyncio.Event()
+    call = asyncio.create_task(live.replay_session(lab.port, session, reached_cut=cut))
+    reached = asyncio.create_task(cut.wait())
+    await asyncio.wait({call, reached}, return_when=asyncio.FIRST_COMPLETED)
+    assert cut.is_set(), call.result()  # a different conversation would end (or raise) first
+    await lab.server.close()  # SIGTERM: the grace period is over at once
+    replayed = await call
+    assert replayed.interrupted == 'STREAM FILE hotline/ru/topic_operator "" 0'
+    assert replayed.variables["HOTLINE_QUEUE"] == "other"
+    assert replayed.variables["HOTLINE_OUTCOME"] == "operator_fallback"
+    assert list(replayed.variables)[-1] == "HOTLINE_OUTCOME"
+    assert _dialplan_after(replayed.variables) == "other"
+    assert [v.outcome for v in lab.visits()] == [IvrOutcome.OPERATOR_FALLBACK]
+    assert lab.server.stats.errors == 0
+
+
+@pytest.mark.parametrize("cid", ["B28", "B38"])
+async def test_hang_up_during_the_queued_prompt_is_a_hang_up(lab_factory: LabFactory, cid: str) -> None:
+    """burst B28/B38 hung up while "queued" played; the IVR used to end them with `error`."""
+    session, started = _captured("burst", cid)
+    lab = await lab_factory(now=started)
+    _publish_waiting(lab, "passes", 6, started)  # they heard the long-queue offer: 5+ waited
+    replayed = await live.replay_session(lab.port, session)
+    assert replayed.commands[-6] == "CHANNEL STATUS"  # the same conversation as on the PBX up to here
+    assert replayed.variables["HOTLINE_OUTCOME"] == "hangup"
+    assert replayed.variables["HOTLINE_QUEUE"] == ""
+    assert replayed.variables["HOTLINE_TOPIC"] == "passes"
+    await _settled(lab)
+    assert [v.outcome for v in lab.visits()] == [IvrOutcome.HANGUP]
+    assert lab.server.stats.errors == 0

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from hotline import db
 from hotline.db import transaction
-from hotline.errors import TranscriptionError
 from hotline_app.cli import app
 
 from .conftest import KO, SPLIT_MIXED
@@ -55,13 +54,21 @@ def test_transcribe_a_folder_once_with_its_rx_tx_pair(
     assert "done 0, failed 0" in again.output
 
 
-def test_missing_model_is_one_line_on_how_to_get_it(env: Path) -> None:
-    (env / "a.wav").write_bytes(b"")
+def test_missing_model_fails_the_file_with_one_line_on_how_to_get_it(env: Path) -> None:
+    (env / "a.wav").write_bytes(SPLIT_MIXED.read_bytes())
     result = CliRunner().invoke(app, ["transcribe", str(env / "a.wav"), "--language", "uk", "--no-progress"])
-    assert isinstance(result.exception, TranscriptionError)
-    message = str(result.exception)
-    assert "\n" not in message
-    assert "hotline models download vosk-model-small-uk" in message
+    assert result.exit_code == 1
+    failure = [line for line in result.output.splitlines() if line.startswith("failed: ")]
+    assert len(failure) == 1
+    assert "hotline models download vosk-model-small-uk" in failure[0]
+    listed = CliRunner().invoke(app, ["models", "list"])
+    assert "uk   no model: 0 queued and 1 failed job(s) wait for it" in listed.output
+
+
+def test_transcribe_needs_files_or_drain(env: Path) -> None:
+    result = CliRunner().invoke(app, ["transcribe", "--no-progress"])
+    assert result.exit_code == 2
+    assert "--drain" in result.output
 
 
 def test_search_prints_json_hits_and_redacts_on_request(env: Path, sqlite_engine: Engine) -> None:

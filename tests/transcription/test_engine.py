@@ -13,8 +13,9 @@ import soundfile as sf
 from hotline.errors import AudioError, TranscriptionError
 from hotline.models import Speaker
 from hotline.settings import TranscriptionSettings
-from transcription.audio import load_recording, split_pair
-from transcription.engine import Segment, decode_track, decode_tracks, model_path
+from hotline.speech_models import model_path
+from transcription.audio import EmptyRecording, load_recording, split_pair
+from transcription.engine import Segment, decode_track, decode_tracks
 
 from .conftest import AUDIO, IVR_RECORDING, SHORT_SPEECH, SPLIT, SPLIT_MIXED, short_copy, short_split_call
 
@@ -119,7 +120,7 @@ def test_unusable_files_fail_with_a_reason(tmp_path: Path) -> None:
             load_recording(_write(tmp_path / name, content))
     header_only = tmp_path / "header_only.wav"
     sf.write(str(header_only), np.zeros(0, dtype=np.int16), 8000, subtype="PCM_16")
-    with pytest.raises(AudioError, match="no audio samples"):
+    with pytest.raises(EmptyRecording, match="nothing recorded"):
         load_recording(header_only)
     low = tmp_path / "low.wav"
     sf.write(str(low), np.zeros(4000, dtype=np.int16), 4000, subtype="PCM_16")

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from hotline.errors import ModelDownloadError
 from hotline.settings import TranscriptionSettings
+from hotline.speech_models import model_path
 from hotline_app.cli import app
-from transcription.engine import model_path
 from transcription.models import download_model
 
 NAME = "vosk-model-small-xx-0.1"

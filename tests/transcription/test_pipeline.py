@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db, jobs
 from hotline.db import transaction
-from hotline.errors import TranscriptionError
-from hotline.models import JobStatus, Recording, Transcript, TranscriptionJob, TranscriptSegment
+from hotline.models import JobStatus, Recording, Speaker, Transcript, TranscriptionJob, TranscriptSegment
 from hotline.settings import DatabaseSettings
+from tests.ivr import live
 from transcription.audio import split_pair
 from transcription.pipeline import run_pending
 
@@ -86,17 +86,71 @@ def test_good_files_are_transcribed_and_broken_ones_fail_alone(
         assert recording.sha256 is not None
 
 
-def test_no_model_for_the_language_stops_with_how_to_get_one(
-    sqlite_engine: object, tmp_path: Path, ko_model_dir: Path
+def test_a_language_without_a_model_fails_alone_and_the_rest_go_on(
+    sqlite_engine: object, tmp_path: Path, ko_model_dir: Path, ko_models: Any
 ) -> None:
+    """One job in `ru` (no model configured) used to stop every run with 38 good jobs left queued."""
     url = f"sqlite:///{tmp_path / 'hotline.db'}"
     factory = db.make_session_factory(db.make_engine(DatabaseSettings(url=url)))
     _enqueue(factory, SHORT_SPEECH, language="ru")
-    with pytest.raises(TranscriptionError, match="hotline models download vosk-model-small-ru"):
-        run_pending(engine_settings(url, tmp_path, ko_model_dir), factory)
+    _enqueue(factory, short_copy(SHORT_SPEECH, tmp_path / "ko", 1.5, skip=7))
+    settings = engine_settings(url, tmp_path, ko_model_dir)
+    summary = run_pending(settings, factory, models=ko_models)
+    assert (summary.done, summary.failed) == (1, 1)
     with factory() as session:
-        job = session.scalars(select(TranscriptionJob)).one()
-        assert job.status == JobStatus.QUEUED  # nothing claimed, nothing lost
+        by_language = {job.language: job for job in session.scalars(select(TranscriptionJob))}
+        assert by_language[KO].status == JobStatus.DONE
+        assert by_language["ru"].status == JobStatus.FAILED
+        assert "hotline models download vosk-model-small-ru" in (by_language["ru"].error or "")
+        assert jobs.waiting_for_model(session, settings.transcription) == {"ru": {"queued": 0, "failed": 1}}
+
+
+def test_only_the_given_jobs_are_transcribed(
+    session_factory: sessionmaker[Session], db_url: str, tmp_path: Path, ko_model_dir: Path, ko_models: Any
+) -> None:
+    other = short_copy(SHORT_SPEECH, tmp_path / "other", 1.0, skip=3)
+    _enqueue(session_factory, other)
+    _enqueue(session_factory, short_copy(SHORT_SPEECH, tmp_path / "given", 1.0, skip=5))
+    with session_factory() as session:
+        given = jobs.queued_job_for(session, str(tmp_path / "given" / SHORT_SPEECH.name))
+    assert given is not None
+    settings = engine_settings(db_url, tmp_path, ko_model_dir)
+    summary = run_pending(settings, session_factory, models=ko_models, job_ids=[given])
+    assert summary.done == 1
+    with session_factory() as session:
+        assert jobs.queued_job_for(session, str(other)) is not None  # left for `--drain` or the worker
+
+
+def test_live_recordings_are_transcribed_per_speaker_and_empty_ones_skipped(
+    session_factory: sessionmaker[Session], db_url: str, tmp_path: Path, ko_model_dir: Path, ko_models: Any
+) -> None:
+    """Answered and abandoned calls MixMonitor recorded on the live PBX, registered as the listener does."""
+    manifest = live.recordings_manifest("burst")
+    mixed = [e for e in manifest if not e["file"].endswith(("-rx.wav", "-tx.wav"))]
+    with transaction(session_factory) as session:
+        for entry in mixed:
+            path = str(live.LIVE / "burst" / entry["file"])
+            rx, tx = jobs.mixmonitor_pair(path)
+            jobs.enqueue_recording(
+                session, path=path, pbx="lab", linkedid=entry["linkedid"], call_id=None, language=KO,
+                rx_path=rx, tx_path=tx,
+            )  # fmt: skip
+    settings = engine_settings(db_url, tmp_path, ko_model_dir)
+    summary = run_pending(settings, session_factory, models=ko_models)
+    answered = [e for e in mixed if e["outcome"] == "answered"]
+    abandoned = [e for e in mixed if e["outcome"] != "answered"]
+    assert answered
+    assert abandoned
+    assert all(e["bytes"] == 44 for e in abandoned)
+    assert (summary.done, summary.failed, summary.skipped) == (len(answered), 0, len(abandoned))
+    with session_factory() as session:
+        skipped = session.scalars(
+            select(TranscriptionJob).where(TranscriptionJob.status == JobStatus.SKIPPED)
+        )
+        assert all("nothing recorded" in (job.error or "") for job in skipped)
+        speakers = set(session.scalars(select(TranscriptSegment.speaker)))
+    # The operator's phrase is on the -tx side; nothing is ever `mixed` when the pair exists.
+    assert Speaker.MIXED not in speakers
 
 
 WORKER = """
