@@ -108,6 +108,10 @@ from api.i18n_supervision import extend  # noqa: E402  (the catalogue's second p
 
 extend(MESSAGES)
 
+from api.loop_i18n import LOOP_MESSAGES  # noqa: E402 - the loop's pages add their own keys
+
+MESSAGES.update(LOOP_MESSAGES)
+
 
 def pick_language(request: Request, preferred: str | None = None) -> str:
     """?lang= beats the `lang` cookie beats the user's setting beats Accept-Language; Russian by default."""

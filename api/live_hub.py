@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,7 @@ KEEPALIVE = b"event: ping\ndata: {}\n\n"
 # Waits grow between events: thresholds are re-checked this often even when nothing changes.
 ALERT_CHECK_S = 1.0
 
+_T = TypeVar("_T")
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 
 
@@ -51,6 +52,34 @@ def today_kpis_per_queue(session: Session, settings: Settings) -> list[dict[str,
     since = local.replace(hour=0, minute=0, second=0, microsecond=0)
     rows = compute_kpis(session, group_by="queue", since=since, until=now, settings=settings)
     return [row.as_dict() for row in rows]
+
+
+def sse_stream(
+    hub: LiveHub,
+    first: bytes,
+    *,
+    max_s: float,
+    pick: Callable[[bytes], bytes | None] = lambda m: m,
+    masked: bool = False,
+) -> AsyncIterator[bytes]:
+    """A viewer's stream: `first`, then the hub's messages as `pick` turns them (None drops one),
+    until `max_s` has passed (the browser reconnects at once and its session is checked again)."""
+
+    queue = hub.subscribe(masked=masked)  # before `first` is sent, so no change between them is lost
+
+    async def events() -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + max_s
+        try:
+            yield first
+            while loop.time() < ends_at:
+                message = pick(await queue.get())
+                if message is not None:
+                    yield message
+        finally:
+            hub.unsubscribe(queue)
+
+    return events()
 
 
 def sse(event: str, data: Any) -> bytes:
@@ -77,6 +106,10 @@ class LiveHub:
         self._published: dict[str, LiveView] = {}
         self._liveness: dict[str, Liveness] = {}
         self.kpis: list[dict[str, Any]] | None = None
+        # Callbacks waiting per queue (pending or being dialed), refreshed with the KPIs.
+        self.callbacks: dict[str, int] = {}
+        # Supervisor alerts not acknowledged yet (e.g. the status-lookup limit tripped).
+        self.supervisor_alerts: list[dict[str, Any]] = []
         self.kpi_error: str | None = None
         self._kpis_at: datetime | None = None
         self.last_poll_ok: datetime | None = None
@@ -130,6 +163,8 @@ class LiveHub:
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
             "alerts": self.alerts,
+            "callbacks": self.callbacks,
+            "supervisor_alerts": self.supervisor_alerts,
         }
 
     def snapshot_json(self, *, masked: bool = False) -> bytes:
@@ -277,8 +312,30 @@ class LiveHub:
             self._snapshot_json.clear()
             self._broadcast(sse("kpis", kpis))
             self.check_alerts()
+        await self._refresh_callbacks()
 
-    def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
+    async def _refresh_callbacks(self) -> None:
+        from hotline.callbacks import waiting_per_queue
+        from hotline.lookup_limits import open_alerts
+
+        try:
+            counts = await asyncio.to_thread(self._with_session, waiting_per_queue)
+            alerts = await asyncio.to_thread(
+                self._with_session, lambda session, _settings: open_alerts(session)
+            )
+        except Exception:
+            log.exception("waiting callbacks or alerts could not be read")
+            return
+        if counts != self.callbacks:
+            self.callbacks = counts
+            self._snapshot_json.clear()
+            self._broadcast(sse("callbacks", counts))
+        if alerts != self.supervisor_alerts:
+            self.supervisor_alerts = alerts
+            self._snapshot_json.clear()
+            self._broadcast(sse("supervisor_alerts", alerts))
+
+    def _with_session(self, source: Callable[[Session, Settings], _T]) -> _T:
         with self._factory() as session:
             return source(session, self._settings)
 

@@ -110,6 +110,11 @@ class Open311Request(BaseModel):
     expected_datetime: str
     closed_datetime: str | None
     escalated_datetime: str | None
+    # Routing: the competent department, who works it there, and its answer (hotline/routing.py).
+    department: str | None = None
+    assignee: str | None = None
+    answer_text: str | None = None
+    answered_datetime: str | None = None
     caller_number: str | None
     caller_name: str | None
     history: list[StatusHistoryEntry]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -29,6 +29,9 @@ from hotline.domain import (
 )
 from hotline.models.base import Base, stored_enum
 from hotline.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from hotline.models.routing import Department
 
 
 # ---------------------------------------------------------------------------- PBX and live state
@@ -245,7 +248,15 @@ class CitizenRequest(Base):
     expected_at: Mapped[date] = mapped_column(Date)
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # Routing (revision 0006): the competent department, who took it there, and its answer.
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
 
+    department: Mapped[Department | None] = relationship(lazy="joined")
     history: Mapped[list[RequestStatusChange]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestStatusChange.changed_at"
     )
@@ -285,3 +296,8 @@ class CallbackRequest(Base):
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Dial-back (revision 0006): attempts so far, when the next may start, why it was given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    give_up_reason: Mapped[str | None] = mapped_column(String(255))

@@ -7,7 +7,7 @@ from a full retry buffer.
 call: `recovered` marks records rebuilt from queue_log/CDR for the time the listener was down.
 
 Revision ID: 0004
-Revises: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0007"  # rechained after main's 0007 (merge); the lead may renumber
+down_revision: str | None = "0006"  # rechained after main's 0007 and 0006 (merges); the lead may renumber
 branch_labels: str | None = None
 depends_on: str | None = None
 
