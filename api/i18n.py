@@ -41,6 +41,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "abandoned": {"ru": "Потеряно", "en": "Abandoned"},
     "offered": {"ru": "Поступило", "en": "Offered"},
     "pbx_down": {"ru": "Нет связи с АТС", "en": "PBX connection lost"},
+    "not_live_since": {"ru": "Данные не обновляются с", "en": "Not live since"},
     "live_stale": {
         "ru": "Нет обновлений — данные могут быть устаревшими",
         "en": "No updates: data may be stale",

@@ -1,8 +1,10 @@
 """One watcher per API process: follows the published live views and fans changes out to viewers.
 
-Viewers never query the database: the hub polls the tiny (pbx, seq) table every `interval_s` (0.1 s),
-reads the views only when a seq moved, encodes each change once and hands the same bytes to every
-subscriber; it also sends the keep-alive comment, so a viewer's stream only ever waits on its queue.
+Viewers never query the database: the hub polls the tiny (pbx, seq) table and the PBX heartbeats
+every `interval_s` (0.1 s), reads the views only when a seq moved, encodes each change once and hands
+the same bytes to every subscriber; it also sends the keep-alive comment, so a viewer's stream only
+ever waits on its queue. A PBX whose listener went silent (or that is disconnected) is shown "not live
+since ..." without its old numbers (`hotline.live.liveness`).
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
 Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
 masked: each change is encoded once per variant.
@@ -21,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.alerts import evaluate
-from hotline.live import read_views, sequences
+from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
 from hotline.live_patch import diff
 from hotline.privacy import Masking
 from hotline.settings import Settings
@@ -100,7 +102,9 @@ class LiveHub:
         self.kpi_every_s = kpi_every_s
         self._kpi_source = kpi_source
         self.seqs: dict[str, int] = {}
-        self.views: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # as shown: a PBX that is not live has no numbers
+        self._published: dict[str, LiveView] = {}
+        self._liveness: dict[str, Liveness] = {}
         self.kpis: list[dict[str, Any]] | None = None
         # Callbacks waiting per queue (pending or being dialed), refreshed with the KPIs.
         self.callbacks: dict[str, int] = {}
@@ -249,17 +253,25 @@ class LiveHub:
         return bool(changed)
 
     def _read_changes(self) -> list[dict[str, Any]]:
+        # Liveness is read every poll: a dead listener publishes nothing, so no seq would move.
         with self._factory() as session:
             seqs = sequences(session)
-            if seqs == self.seqs:
+            states = pbx_liveness(session, utcnow(), self._settings.ami.stale_after_s)
+            if seqs == self.seqs and states == self._liveness:
                 return []
-            views = {view.pbx: view.model_dump(mode="json") for view in read_views(session)}
-        # A view pushed over Redis may be newer than what this read saw: never step back to an older one.
-        for name, held in self.views.items():
-            if name in views and _when(views[name]) < _when(held):
-                views[name] = held
+            if seqs != self.seqs:
+                for view in read_views(session):
+                    # A view pushed over Redis may be newer than this read: never step back to an older one.
+                    held = self._published.get(view.pbx)
+                    if held is None or held.at <= view.at:
+                        self._published[view.pbx] = view
+        views = {
+            name: checked(view, states.get(name)).model_dump(mode="json")
+            for name, view in self._published.items()
+        }
         changed = [views[name] for name in sorted(views) if views[name] != self.views.get(name)]
         self.seqs = seqs
+        self._liveness = states
         self.views = views
         return changed
 
@@ -267,17 +279,21 @@ class LiveHub:
         """A view the listener published on Redis: push it now; anything else only wakes the poll."""
         try:
             message = json.loads(data)
-            view = message["view"]
-            name = view["pbx"]
-            newer = name not in self.views or _when(view) > _when(self.views[name])
+            pushed = LiveView.model_validate(message["view"])
         except (TypeError, ValueError, KeyError):
             self._wake.set()
             return
-        if newer:
-            self.views[name] = view
-            self._snapshot_json.clear()
-            self._broadcast_view(view)
-            self.check_alerts()
+        name = pushed.pbx
+        held = self._published.get(name)
+        if held is None or pushed.at > held.at:
+            self._published[name] = pushed
+            # Shown as the last poll judged the PBX; the poll woken below judges it again.
+            view = checked(pushed, self._liveness.get(name)).model_dump(mode="json")
+            if view != self.views.get(name):
+                self.views[name] = view
+                self._snapshot_json.clear()
+                self._broadcast_view(view)
+                self.check_alerts()
         self._wake.set()  # the poll then catches up with seq (and KPIs) from the database
 
     async def _refresh_kpis(self, *, force: bool) -> None:
@@ -369,10 +385,6 @@ class LiveHub:
                 delay = min(delay * 2, 30.0)
             finally:
                 await client.aclose()
-
-
-def _when(view: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(view["at"])
 
 
 def _change_message(previous: dict[str, Any] | None, view: dict[str, Any]) -> bytes:

@@ -61,6 +61,10 @@ class PbxSettings(BaseModel):
     ping_timeout_s: float = Field(default=5.0, gt=0)
     # Address the PBX connects to FastAGI from, when it differs from `host` (NAT, several interfaces).
     agi_peer: str | None = None
+    # Asterisk's own records on shared storage, read after a reconnect to recover what happened while
+    # the listener was away (see asterisk_conf/README.md): queue_log and the CDR csv (usegmtime=yes).
+    queue_log_path: Path | None = None
+    cdr_path: Path | None = None
 
 
 class AmiSettings(BaseModel):
@@ -69,6 +73,14 @@ class AmiSettings(BaseModel):
     reconnect_max_s: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=500, ge=1)
     flush_interval_s: float = Field(default=0.5, gt=0)
+    # Per PBX: messages waiting to be applied before the socket is no longer read (backpressure).
+    queue_max_items: int = Field(default=50_000, ge=100)
+    # Per PBX: unsaved rows kept while the database is down; above it the oldest are dropped (counted).
+    retry_buffer_max_rows: int = Field(default=500_000, ge=1000)
+    # The listener writes its heartbeat this often, also when the PBX is idle; the API calls a PBX
+    # stale (not live) when the heartbeat is older than `stale_after_s`.
+    heartbeat_s: float = Field(default=5.0, gt=0)
+    stale_after_s: float = Field(default=20.0, gt=0)
     # Channel variables that carry the IVR topic; the lab captures use TOPIC, our dialplan HOTLINE_TOPIC.
     topic_variables: list[str] = Field(default_factory=lambda: ["HOTLINE_TOPIC", "TOPIC"])
     # Deprecated: the KPI thresholds moved to [reports]; still read (with a warning) from here.

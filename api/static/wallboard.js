@@ -86,10 +86,13 @@ function render() {
   const agentsBody = document.getElementById("agents");
   const banner = document.getElementById("banner");
   queuesBox.replaceChildren(); waitingBody.replaceChildren(); agentsBody.replaceChildren();
-  const down = Object.values(state.views).filter((view) => !view.connected).map((view) => view.pbx);
+  // A view that is not live comes without numbers: say since when, never show a frozen picture.
+  const notLive = Object.values(state.views).filter((view) => view.live === false).map((view) =>
+    t("not_live_since") + " " + (view.not_live_since ? new Date(view.not_live_since).toLocaleTimeString([], { hour12: false }) : "—") + ": " + view.pbx);
+  const down = Object.values(state.views).filter((view) => !view.connected && view.live !== false).map((view) => view.pbx);
   const stale = Date.now() - state.lastEvent > 45000;
-  banner.hidden = !(down.length || stale);
-  banner.textContent = down.length ? t("pbx_down") + ": " + down.join(", ") : stale ? t("live_stale") : "";
+  banner.hidden = !(notLive.length || down.length || stale);
+  banner.textContent = notLive.length ? notLive.join("; ") : down.length ? t("pbx_down") + ": " + down.join(", ") : stale ? t("live_stale") : "";
   const now = Date.now();
   for (const view of Object.values(state.views)) {
     for (const queue of view.queues) {

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,14 @@ class Pbx(Base):
     events_total: Mapped[int] = mapped_column(BigInteger, default=0)
     parse_errors_total: Mapped[int] = mapped_column(BigInteger, default=0)
     reconnects_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Written by the listener every few seconds, also when the PBX is idle: older than the API's
+    # staleness limit means the listener is dead, whatever `connected` says.
+    heartbeat_at: Mapped[datetime | None]
+    state_errors_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    lost_calls_total: Mapped[int] = mapped_column(BigInteger, default=0)  # lost_during_disconnect
+    values_cleaned_total: Mapped[int] = mapped_column(BigInteger, default=0)  # NUL stripped / cut
+    rows_rejected_total: Mapped[int] = mapped_column(BigInteger, default=0)  # refused by the database
+    records_lost_total: Mapped[int] = mapped_column(BigInteger, default=0)  # retry buffer overflow
 
 
 class LiveSnapshot(Base):
@@ -97,6 +106,8 @@ class Call(Base):
     recording_file: Mapped[str | None] = mapped_column(String(1024))
     ivr_visit_id: Mapped[int | None] = mapped_column(ForeignKey("ivr_visit.id", ondelete="SET NULL"))
     ended_at: Mapped[datetime | None]
+    # Rebuilt after the fact from Asterisk's queue_log and CDR (the listener was down), not from AMI.
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     queue_entries: Mapped[list[QueueEntry]] = relationship(
         back_populates="call", cascade="all, delete-orphan"
