@@ -5,8 +5,8 @@ get their attempt count, the time of the next attempt and the reason they were g
 department (with its head and digest address), department_member, callback_attempt (one row per
 Originate, linked to the call record the PBX made of it) and supervisor_alert.
 
-Revision ID: 0006
-Revises: 0007 (rechained after 0007 reached main; the revision id given was 0006)
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0007"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 

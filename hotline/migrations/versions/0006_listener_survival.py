@@ -6,8 +6,8 @@ calls lost during a disconnect, values cleaned at entry, rows the database refus
 from a full retry buffer.
 call: `recovered` marks records rebuilt from queue_log/CDR for the time the listener was down.
 
-Revision ID: 0004
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0006"  # rechained after main's 0007 and 0006 (merges); the lead may renumber
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | None = None
 depends_on: str | None = None
 
