@@ -15,7 +15,7 @@ from tests.ami.support import lab_settings, replay_capture
 from tests.ami.truth import compare, truth_file
 
 
-@pytest.mark.parametrize("scenario", ["ivr_languages", "burst", "queue_timeout"])
+@pytest.mark.parametrize("scenario", ["ivr_languages", "burst", "queue_timeout", "ivr_killed"])
 async def test_every_call_equals_asterisks_truth(
     scenario: str, db_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
 ) -> None:
