@@ -287,7 +287,9 @@ def agent_connect(headers: Headers, at: datetime, topic_variables: tuple[str, ..
 def agent_complete(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> AgentCompleted:
     # Asterisk 22 sometimes leaves out every caller field (burst capture, call B03); the member's
     # channel is in the same call, so DestLinkedid names it, and Queue + Interface name the stay.
-    linkedid = _opt(headers, "linkedid") or _text(headers, "destlinkedid")
+    # After the caller hung up first it may send neither (callback_dial, Db1): the Hangup has closed
+    # the call and counted its talk time, so nothing is left to name ("").
+    linkedid = _opt(headers, "linkedid") or _opt(headers, "destlinkedid") or ""
     interface = _text(headers, "interface")
     return AgentCompleted(
         at,

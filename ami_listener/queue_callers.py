@@ -131,6 +131,9 @@ class QueueCallers:
 
     def close_call(self, call: CallRecord, at: datetime, forced: CallOutcome | None) -> None:
         """The call ended: close its open stays and take it off every waiting list."""
+        if call.answered_at is not None and call.talk_s is None:
+            # the caller hung up before AgentComplete, which then may not name the call (callback_dial)
+            call.talk_s = seconds(call.answered_at, at, None)
         for stay_key, stay in list(self.stays.items()):
             if stay.linkedid == call.linkedid:
                 self._close_stay(stay, at, call, forced)
@@ -143,6 +146,8 @@ class QueueCallers:
     ) -> None:
         if stay.left_at is None:
             stay.left_at = at
+        if stay.outcome is CallOutcome.ANSWERED and stay.talk_s is None and call.queue == stay.queue:
+            stay.talk_s = call.talk_s
         if stay.outcome is CallOutcome.IN_PROGRESS:
             if stay.abandoned:
                 timed_out = call.queue_status == "TIMEOUT" and call.queue == stay.queue

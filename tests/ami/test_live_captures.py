@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.models import Call, CallOutcome, Pbx
 from tests.ami.frames import live_path
 from tests.ami.support import lab_settings, replay_capture
-from tests.ami.truth import compare, truth_file
+from tests.ami.truth import _close, _moment, compare, summary, truth_file
 
 
 @pytest.mark.parametrize("scenario", ["ivr_languages", "burst", "queue_timeout", "ivr_killed"])
@@ -55,3 +55,64 @@ async def test_listener_restart_part1_then_part2_in_a_new_listener(
     assert [c.linkedid for c in recovered] == ["1796224167.282"]  # R05 ended while the listener was down
     assert pbx.state_errors_total == 0
     assert second.service.links[0].processor.state_errors_total == 0
+
+
+# callback_dial's outcomes in the project's terms. The dial-back (`dialback_answer`: the operator leg
+# originated into [hl-dialback], the citizen dialled from there) is never queued, so the listener keeps
+# it as a call that never reached a queue (ivr_only, no agent). `answered` (Db0/Db1, originated into
+# the `other` queue) is answered. A failed Originate (`originate_failed_reason_<n>`) has no linkedid in
+# the truth: its Local halves and Asterisk's OutgoingSpoolFailed channel may only leave records that
+# ended when it failed, never queued, never answered, never in progress.
+DIAL_BACK_OUTCOMES = {"dialback_answer": CallOutcome.IVR_ONLY, "answered": CallOutcome.ANSWERED}
+
+
+async def test_callback_dial_records_equal_asterisks_truth(
+    db_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    scenario = "callback_dial"
+    result = await replay_capture(live_path(scenario), lab_settings(db_url, tmp_path), session_factory)
+    truth = summary(scenario)["calls"]
+    assert isinstance(truth, list)
+    with session_factory() as session:
+        records = list(session.scalars(select(Call)))
+    by_linkedid = {c.linkedid: c for c in records}
+    spare = [c for c in records if c.linkedid not in {t["linkedid"] for t in truth}]
+    problems: list[str] = []
+    matched = 0
+    for expected in truth:
+        start, end = _moment(expected["start"]), _moment(expected["end"])
+        assert start is not None
+        assert end is not None
+        if expected["linkedid"] is None:  # a failed Originate: the records it left behind
+            left = [c for c in spare if c.ended_at and abs((c.ended_at - end).total_seconds()) <= 1.5]
+            spare = [c for c in spare if c not in left]
+            wrong = [
+                f"{c.linkedid} {c.outcome} queue={c.queue} agent={c.agent} talk={c.talk_s}"
+                for c in left
+                if (c.outcome, c.queue, c.agent, c.talk_s) != (CallOutcome.IVR_ONLY, None, None, None)
+            ]
+            problems += [f"{expected['cid']}: {w}" for w in wrong]
+            matched += not wrong
+            continue
+        call = by_linkedid.get(expected["linkedid"])
+        if call is None:
+            problems.append(f"{expected['cid']}: no record")
+            continue
+        wrong = []
+        if call.outcome != DIAL_BACK_OUTCOMES[expected["outcome"]]:
+            wrong.append(f"outcome {call.outcome} != {expected['outcome']}")
+        if (call.queue, call.agent) != (expected["queue"], expected["agent"]):
+            wrong.append(f"{call.queue}/{call.agent} != {expected['queue']}/{expected['agent']}")
+        if not (_close(call.wait_s, expected["wait_s"]) and _close(call.talk_s, expected["talk_s"])):
+            wrong.append(f"wait,talk {call.wait_s}/{call.talk_s}!={expected['wait_s']}/{expected['talk_s']}")
+        for name, value, moment in (("start", call.started_at, start), ("end", call.ended_at, end)):
+            if value is None or abs((value - moment).total_seconds()) > 1.5:
+                wrong.append(f"{name} {value} != {moment}")
+        problems += [f"{expected['cid']}: {w}" for w in wrong]
+        matched += not wrong
+    print(f"{scenario}: {matched}/{len(truth)} calls match")
+    assert problems == []
+    assert spare == []  # every record is one of the calls or left by a failed Originate
+    assert not [c for c in records if c.outcome == CallOutcome.IN_PROGRESS]
+    processor = result.service.links[0].processor
+    assert (processor.parse_errors_total, processor.state_errors_total) == (0, 0)
