@@ -93,11 +93,15 @@ class AmiConnection(Manager):  # type: ignore[misc]
         self.noise_filter = noise_filter
         self._on_noise = on_noise
         self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._login: asyncio.Future[Any] | None = None
 
     def connection_made(self, f: asyncio.Future[Any]) -> None:
         if f.cancelled() or f.exception() is not None:
             return  # PbxLink awaits the same future and handles the error
         super().connection_made(f)
+        # Kept here: panoramisk sets authenticated_future back to None as soon as the answer is in,
+        # which on a fast PBX can be before open() looks at it.
+        self._login = self.authenticated_future
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._connected = False
@@ -128,8 +132,8 @@ class AmiConnection(Manager):  # type: ignore[misc]
         task = self.connect()
         await asyncio.wait_for(asyncio.shield(task), limit_s)
         await asyncio.sleep(0)  # let panoramisk's connection_made callback run and send Login
-        login = self.authenticated_future
-        if login is None or self._closed.done():
+        login = self._login
+        if login is None:
             raise AmiError("AMI connection closed before login")
         done, _ = await asyncio.wait(
             [login, self._closed], timeout=limit_s, return_when=asyncio.FIRST_COMPLETED

@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import PurePath
 
-from ami_listener import events as ev
-from ami_listener.state import LiveState, Snapshot
+from ami_listener import event_types as ev
+from ami_listener.event_table import KNOWN_EVENTS, parse_event, parse_routed
+from ami_listener.gap import GapCall, gap_calls
+from ami_listener.resync import Snapshot, apply_snapshot, close_vanished
+from ami_listener.state import LiveState
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,11 @@ class Processor:
         self.state = LiveState(pbx, topic_variables=topic_variables, recordings_dir=recordings_dir)
         self.events_total = 0
         self.parse_errors_total = 0
+        self.state_errors_total = 0  # the state machine failed on a well-formed event: a bug
+        self.snapshots_applied = 0
+        # Asterisk's queue_log and CDR text read at the last (re)connect, to recover the gap.
+        self.gap_records: tuple[str, str] | None = None
+        self.gap_since: datetime | None = None  # the last event seen before the (re)connect
         self.unknown_events_total = 0
         self.lost_total = 0
         self._unknown_seen: set[str] = set()
@@ -61,7 +69,7 @@ class Processor:
             else:
                 snap.channels = []
             return
-        event = ev.parse_event(headers, received_at, topic_variables=self.topic_variables)
+        event = parse_event(headers, received_at, topic_variables=self.topic_variables)
         if isinstance(event, ev.ListComplete):
             snap.at = event.at  # the list describes the PBX as of its end
             self._list_done(action_id)
@@ -84,9 +92,13 @@ class Processor:
             part = Snapshot(at=snap.at, channels=snap.channels)
         else:
             part = Snapshot(at=snap.at, queues=snap.queues, members=snap.members, entries=snap.entries)
+        apply_snapshot(self.state, part)
+        lost: list[str] = []
         if not self._lists:
             self._snapshot = None
-        lost = self.state.apply_snapshot(part)
+            lost = close_vanished(self.state, snap.at, self._gap(snap.at), self.gap_since)
+            self.gap_records = None
+            self.snapshots_applied += 1
         self.lost_total += len(lost)
         log.info(
             "live state rebuilt from snapshot",
@@ -97,6 +109,13 @@ class Processor:
                 "lost_during_disconnect": len(lost),
             },
         )
+
+    def _gap(self, until: datetime) -> dict[str, GapCall] | None:
+        since = self.gap_since
+        if self.gap_records is None or since is None:
+            return None
+        known = frozenset(self.state.calls.open)
+        return gap_calls(*self.gap_records, since, until, known)
 
     def abort_snapshot(self) -> None:
         self._lists = {}
@@ -120,23 +139,26 @@ class Processor:
             return None  # responses to our own Ping/Login are handled by the connection
         self.events_total += 1
         try:
-            event = ev.parse_event(headers, received_at, topic_variables=self.topic_variables)
+            event, handler = parse_routed(headers, received_at, topic_variables=self.topic_variables)
         except ev.BadEvent as exc:
             self.bad_frame(str(exc), repr(dict(headers)))
             return None
         if event is None:
             name = str(headers.get("event")).lower()
-            if name not in ev.IGNORED_EVENTS:
+            if name not in KNOWN_EVENTS:
                 self.unknown_events_total += 1
                 if name not in self._unknown_seen:
                     self._unknown_seen.add(name)
                     log.info("ignoring unknown AMI event %s", name, extra={"pbx": self.pbx})
             return None
+        self.state.last_event_at = event.at
+        if handler is None:
+            return event
         try:
-            self.state.apply(event)
+            handler(self.state, event)
         except Exception:
-            # A state bug must not stop the stream: count it, keep the event in the log, go on.
-            self.parse_errors_total += 1
+            # A state bug must not stop the stream: count it apart, keep the event in the log, go on.
+            self.state_errors_total += 1
             log.exception("could not apply event", extra={"pbx": self.pbx, "event": repr(event)})
             return None
         return event

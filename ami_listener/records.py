@@ -31,6 +31,8 @@ class CallRecord:
     hangup_cause_text: str | None = None
     recording_file: str | None = None
     ended_at: datetime | None = None
+    ivr_visit_id: int | None = None
+    recovered: bool = False
     # Working state, not stored.
     channels: set[str] = field(default_factory=set)
     caller_uniqueid: str | None = None
@@ -38,6 +40,8 @@ class CallRecord:
     ivr_outcome: str | None = None
     ringing: bool = False
     completed: bool = False
+    abandoned: bool = False  # QueueCallerAbandon seen; timeout or abandon is decided at the end
+    chosen_language: bool = False  # language set from HOTLINE_LANG (wins over the channel's)
 
     def row(self) -> dict[str, object]:
         return {
@@ -62,6 +66,8 @@ class CallRecord:
             "hangup_cause_text": self.hangup_cause_text,
             "recording_file": self.recording_file,
             "ended_at": self.ended_at,
+            "ivr_visit_id": self.ivr_visit_id,
+            "recovered": self.recovered,
         }
 
 
@@ -80,6 +86,7 @@ class StayRecord:
     agent: str | None = None
     wait_s: float | None = None
     talk_s: float | None = None
+    abandoned: bool = False  # working state: QueueCallerAbandon seen, outcome decided at the end
 
     def row(self) -> dict[str, object]:
         return {
@@ -141,3 +148,6 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(self.calls or self.stays or self.periods or self.agents or self.recordings)
+
+    def rows(self) -> int:
+        return len(self.calls) + len(self.stays) + len(self.periods) + len(self.agents) + len(self.recordings)

@@ -5,8 +5,9 @@ substituted), then sends the recorded messages with their recorded timing (`spee
 0 = as fast as possible). Each event gets a `Timestamp:` header with its recorded wall time, exactly
 as Asterisk sends it with `timestampevents = yes`, so replays reproduce the original times.
 
-While playing it answers Ping and the snapshot lists (QueueStatus, CoreShowChannels) from the state
-the capture had reached at that point (channels, waiting callers and members seen so far), in the
+While playing it answers Ping and the snapshot lists (QueueStatus, CoreShowChannels) that the capture
+does not answer itself (a live capture holds the real answers to the first ones) from the state the
+capture had reached at that point (channels, waiting callers and members seen so far), in the
 list format the captures show. Fault injection: `cuts` are byte offsets of the capture at which the
 connection is closed mid-message; the next connection resumes at the message that was cut (Asterisk kept
 running meanwhile, and nothing it said is lost). `next_parts` are served to later connections (the
@@ -19,261 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
-import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
+from ami_listener.capture import RecordedMessage, Renumbered, load_capture, parse_frame, with_timestamp
+from ami_listener.replay_mirror import Mirror, frame
 from hotline.errors import CaptureError
 
 log = logging.getLogger(__name__)
 
-_EPOCH_ID = re.compile(rb"(?<![\d.])(1\d{9})\.(\d+)(?![\d.])")
-_CHANNEL_FIELDS = (
-    "Channel",
-    "ChannelState",
-    "ChannelStateDesc",
-    "CallerIDNum",
-    "CallerIDName",
-    "ConnectedLineNum",
-    "ConnectedLineName",
-    "Language",
-    "AccountCode",
-    "Context",
-    "Exten",
-    "Priority",
-    "Uniqueid",
-    "Linkedid",
-)
-_MEMBER_FIELDS = (
-    "Queue",
-    "MemberName",
-    "Interface",
-    "StateInterface",
-    "Membership",
-    "Penalty",
-    "CallsTaken",
-    "LastCall",
-    "LastPause",
-    "LoginTime",
-    "InCall",
-    "Status",
-    "Paused",
-    "PausedReason",
-    "Wrapuptime",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedMessage:
-    offset: int
-    data: bytes
-    t: float
-    wall: float
-    kind: str
-    name: str
-
-
-@dataclass
-class Capture:
-    banner: bytes
-    login_response: bytes
-    login_action_id: str
-    messages: list[RecordedMessage]
-    closed_by_peer: bool
-
-
-def _read(path: Path) -> bytes:
-    for candidate in (path, path.with_name(path.name + ".gz")):
-        if candidate.exists():
-            data = candidate.read_bytes()
-            return gzip.decompress(data) if candidate.suffix == ".gz" else data
-    raise CaptureError(f"{path}: capture file not found")
-
-
-def load_capture(path: Path) -> Capture:
-    """Read X.ami (or X.ami.gz) and its timing file X.jsonl (or X.jsonl.gz)."""
-    name = path.name.removesuffix(".gz").removesuffix(".ami")
-    ami = _read(path.with_name(name + ".ami"))
-    try:
-        rows = [json.loads(line) for line in _read(path.with_name(name + ".jsonl")).splitlines() if line]
-    except json.JSONDecodeError as exc:
-        raise CaptureError(f"{path}: timing file is not JSONL: {exc}") from None
-    banner = b""
-    login_id = ""
-    login_response = b""
-    messages: list[RecordedMessage] = []
-    closed_by_peer = False
-    for row in rows:
-        if row.get("dir") == "out" and row.get("action") == "Login" and not login_id:
-            login_id = row.get("action_id") or ""
-        elif row.get("dir") == "in":
-            data = ami[row["off"] : row["off"] + row["len"]]
-            if row.get("kind") == "banner":
-                banner = data
-            elif not login_response and row.get("kind") == "response" and row.get("action_id") == login_id:
-                login_response = data
-            else:
-                messages.append(
-                    RecordedMessage(
-                        row["off"], data, row["t"], row["wall"], row.get("kind", ""), row.get("name") or ""
-                    )
-                )
-        elif row.get("dir") == "meta" and row.get("what") == "closed_by_peer":
-            closed_by_peer = True
-    if not banner or not login_response:
-        raise CaptureError(f"{path}: no banner or login response in the capture")
-    return Capture(banner, login_response, login_id, messages, closed_by_peer)
-
-
-def renumber(data: bytes, shift: int) -> bytes:
-    """Shift every epoch-style id (Uniqueid/Linkedid '1795316914.8') by `shift` seconds."""
-    if not shift:
-        return data
-    return _EPOCH_ID.sub(lambda m: b"%d.%s" % (int(m.group(1)) + shift, m.group(2)), data)
-
-
-def with_timestamp(data: bytes, wall: float) -> bytes:
-    """Insert `Timestamp:` after the Event line, where Asterisk puts it (timestampevents=yes)."""
-    end = data.find(b"\r\n")
-    if end < 0 or not data.startswith(b"Event:"):
-        return data
-    return data[: end + 2] + b"Timestamp: %.6f\r\n" % wall + data[end + 2 :]
-
-
-def parse_frame(data: bytes) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for line in data.decode("utf-8", "replace").split("\r\n"):
-        key, sep, value = line.partition(": ")
-        if sep and key not in headers:
-            headers[key] = value
-    return headers
-
-
-def _frame(lines: Iterable[tuple[str, str]]) -> bytes:
-    return ("".join(f"{k}: {v}\r\n" for k, v in lines) + "\r\n").encode()
-
-
-def _event_list(action_id: str, message: str, items: list[bytes], complete: str, now: float) -> list[bytes]:
-    """A list action's answer: Success with EventList start, the item events, then the Complete event."""
-    start = [("Response", "Success"), ("ActionID", action_id), ("EventList", "start"), ("Message", message)]
-    end = [
-        ("Event", complete),
-        ("Timestamp", f"{now:.6f}"),
-        ("ActionID", action_id),
-        ("EventList", "Complete"),
-        ("ListItems", str(len(items))),
-    ]
-    return [_frame(start), *items, _frame(end)]
-
-
-_MIRRORED = (
-    b"Event: Newchannel\r",
-    b"Event: Newstate\r",
-    b"Event: NewCallerid\r",
-    b"Event: Hangup\r",
-    b"Event: QueueCaller",
-    b"Event: QueueMember",
-)
-
-
-@dataclass
-class _Mirror:
-    """What the PBX had at the current replay point, to answer snapshot lists."""
-
-    channels: dict[str, dict[str, str]] = field(default_factory=dict)
-    waiting: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # queue -> [(uniqueid, wall)]
-    members: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
-    queues: set[str] = field(default_factory=set)
-    started: dict[str, float] = field(default_factory=dict)
-
-    def observe(self, data: bytes, wall: float) -> None:
-        if not data.startswith(_MIRRORED):
-            return
-        h = parse_frame(data)
-        event = h.get("Event", "")
-        uniqueid = h.get("Uniqueid")
-        if event == "Newchannel" and uniqueid:
-            self.channels[uniqueid] = h
-            self.started[uniqueid] = wall
-        elif event == "Hangup" and uniqueid:
-            self.channels.pop(uniqueid, None)
-            self.started.pop(uniqueid, None)
-        elif uniqueid in self.channels:
-            self.channels[uniqueid] = {
-                **self.channels[uniqueid],
-                **{k: h[k] for k in _CHANNEL_FIELDS if k in h},
-            }
-        if event == "QueueCallerJoin":
-            self.queues.add(h["Queue"])
-            self.waiting.setdefault(h["Queue"], []).append((h.get("Uniqueid", ""), wall))
-        elif event in ("QueueCallerLeave", "QueueCallerAbandon"):
-            queue = self.waiting.get(h.get("Queue", ""), [])
-            queue[:] = [w for w in queue if w[0] != h.get("Uniqueid")]
-        elif event.startswith("QueueMember") and "Interface" in h:
-            self.queues.add(h["Queue"])
-            key = (h["Queue"], h["Interface"])
-            if event == "QueueMemberRemoved":
-                self.members.pop(key, None)
-            else:
-                self.members[key] = h
-
-    def queue_status(self, action_id: str, now: float) -> list[bytes]:
-        frames: list[bytes] = []
-        for queue in sorted(self.queues):
-            waiting = self.waiting.get(queue, [])
-            frames.append(
-                _frame(
-                    [
-                        ("Event", "QueueParams"),
-                        ("Queue", queue),
-                        ("Calls", str(len(waiting))),
-                        ("ActionID", action_id),
-                    ]
-                )
-            )
-            for (member_queue, _), h in sorted(self.members.items()):
-                if member_queue != queue:
-                    continue
-                lines = [("Event", "QueueMember")]
-                for key in _MEMBER_FIELDS:
-                    out_key = {"MemberName": "Name", "Interface": "Location"}.get(key, key)
-                    lines.append((out_key, h.get(key, "")))
-                frames.append(_frame([*lines, ("ActionID", action_id)]))
-            for position, (uniqueid, joined) in enumerate(waiting, start=1):
-                ch = self.channels.get(uniqueid, {})
-                frames.append(
-                    _frame(
-                        [
-                            ("Event", "QueueEntry"),
-                            ("Queue", queue),
-                            ("Position", str(position)),
-                            ("Channel", ch.get("Channel", "")),
-                            ("Uniqueid", uniqueid),
-                            ("CallerIDNum", ch.get("CallerIDNum", "<unknown>")),
-                            ("CallerIDName", ch.get("CallerIDName", "<unknown>")),
-                            ("Wait", str(int(now - joined))),
-                            ("Priority", "0"),
-                            ("ActionID", action_id),
-                        ]
-                    )
-                )
-        return _event_list(action_id, "Queue status will follow", frames, "QueueStatusComplete", now)
-
-    def core_show_channels(self, action_id: str, now: float) -> list[bytes]:
-        frames: list[bytes] = []
-        for uniqueid, h in self.channels.items():
-            seconds = max(0, int(now - self.started.get(uniqueid, now)))
-            duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-            lines = [("Event", "CoreShowChannel"), ("ActionID", action_id)]
-            lines += [(k, h.get(k, "")) for k in _CHANNEL_FIELDS]
-            lines += [("Application", ""), ("ApplicationData", ""), ("Duration", duration), ("BridgeId", "")]
-            frames.append(_frame(lines))
-        return _event_list(action_id, "Channels will follow", frames, "CoreShowChannelsComplete", now)
+_ACTION_ID = re.compile(rb"\r\nActionID: ([^\r]*)\r\n")
 
 
 class ReplayServer:
@@ -299,6 +58,12 @@ class ReplayServer:
         if present and speed == 0:
             raise CaptureError("a replay re-timed to the present needs a speed > 0")
         self.parts = [load_capture(capture), *(load_capture(p) for p in next_parts)]
+        # Action ids the capture itself answers (a live capture holds the real snapshot lists of the
+        # listener's first requests): those are played as recorded, never answered from the mirror.
+        self._recorded_ids = [
+            {match.decode() for m in part.messages for match in _ACTION_ID.findall(m.data)}
+            for part in self.parts
+        ]
         self.speed = speed
         self.host = host
         self.port = port
@@ -316,7 +81,8 @@ class ReplayServer:
         self._part = 0
         self._index = 0  # next message of the current part
         self._round = 0
-        self._mirror = _Mirror()
+        self._mirror = Mirror()
+        self._split: dict[tuple[int, int], Renumbered] = {}  # (part, offset) -> split around the ids
         self._server: asyncio.Server | None = None
         self._done = asyncio.Event()
         self._busy = asyncio.Lock()
@@ -374,7 +140,7 @@ class ReplayServer:
         action_id = login.get("ActionID", "")
         if login.get("Username") != self.username or login.get("Secret") != self.secret:
             writer.write(
-                _frame([("Response", "Error"), ("ActionID", action_id), ("Message", "Authentication failed")])
+                frame([("Response", "Error"), ("ActionID", action_id), ("Message", "Authentication failed")])
             )
             await writer.drain()
             return
@@ -405,7 +171,7 @@ class ReplayServer:
             if self._part + 1 < len(self.parts):
                 self._part += 1
                 self._index = 0
-                self._mirror = _Mirror()
+                self._mirror = Mirror()
             else:
                 self._done.set()
 
@@ -421,7 +187,14 @@ class ReplayServer:
         if self._present_origin is not None:
             # Ids are epoch seconds too: move them to the present so they read like today's calls.
             shift += int(self._present_origin - self._first_wall)
-        data = renumber(message.data, shift)
+        if shift:
+            key = (self._part, message.offset)
+            split = self._split.get(key)
+            if split is None:
+                split = self._split[key] = Renumbered(message.data)
+            data = split.at(shift)
+        else:
+            data = message.data
         if self.timestamps and message.kind == "event":
             data = with_timestamp(data, self._wall(message.wall))
         return data
@@ -507,7 +280,7 @@ class ReplayServer:
             now = self._now()
             if name == "ping":
                 frames = [
-                    _frame(
+                    frame(
                         [
                             ("Response", "Success"),
                             ("ActionID", action_id),
@@ -516,13 +289,15 @@ class ReplayServer:
                         ]
                     )
                 ]
+            elif name in ("queuestatus", "coreshowchannels") and action_id in self._recorded_ids[self._part]:
+                frames = []
             elif name == "queuestatus":
                 frames = self._mirror.queue_status(action_id, now)
             elif name == "coreshowchannels":
                 frames = self._mirror.core_show_channels(action_id, now)
             elif name == "logoff":
                 frames = [
-                    _frame(
+                    frame(
                         [
                             ("Response", "Goodbye"),
                             ("ActionID", action_id),
@@ -532,7 +307,7 @@ class ReplayServer:
                 ]
             else:
                 frames = [
-                    _frame(
+                    frame(
                         [
                             ("Response", "Error"),
                             ("ActionID", action_id),

@@ -29,6 +29,16 @@ class RunSummary:
     unknown_events: int
     reconnects: int
     lost_during_disconnect: int
+    state_errors: int = 0
+    values_cleaned: int = 0  # saved, but cut or stripped of NUL bytes (see `problems`)
+    rows_rejected: int = 0  # refused by the database: NOT saved
+    records_lost: int = 0  # dropped from a full retry buffer: NOT saved
+    problems: tuple[str, ...] = ()  # what was cut, refused or dropped (the latest ones)
+
+    @property
+    def all_saved(self) -> bool:
+        """Every record reached the database, and the state machine never failed."""
+        return not (self.rows_rejected or self.records_lost or self.state_errors)
 
 
 def _engine(settings: Settings, *, migrate: bool) -> Engine:
@@ -50,6 +60,11 @@ def _summaries(service: AmiService) -> list[RunSummary]:
             unknown_events=link.processor.unknown_events_total,
             reconnects=link.reconnects_total,
             lost_during_disconnect=link.processor.lost_total,
+            state_errors=link.processor.state_errors_total,
+            values_cleaned=link.writer.values_cleaned_total,
+            rows_rejected=link.writer.rows_rejected_total,
+            records_lost=link.writer.records_lost_total,
+            problems=tuple(link.writer.problems),
         )
         for link in service.links
     ]

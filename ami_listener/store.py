@@ -2,58 +2,132 @@
 
 Sync SQLAlchemy, called from the listener through asyncio.to_thread. Rows are keyed by their natural
 keys ((pbx, linkedid), (pbx, uniqueid, queue, entered_at) ...), so replaying a capture twice leaves
-exactly the same rows.
+exactly the same rows. An upsert never replaces a known value with NULL (a listener restarted in
+the middle of a call knows less than the one before it).
+
+Bad values never stop saving: text is cleaned where it enters (NUL bytes stripped, cut to the
+column size, counted); a batch the database still refuses is written again row by row, and a row
+that fails alone is set aside with its reason (logged, counted, reported) while the others are saved.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import String, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami_listener.pbx_health import PbxHealth, write_health
 from ami_listener.records import Changes, FinishedRecording
-from hotline.jobs import enqueue_recording, mixmonitor_pair
+from hotline.jobs import RecordingToQueue, enqueue_recording, enqueue_recordings, mixmonitor_pair
 from hotline.live import LiveView, publish
-from hotline.models import Agent, AgentPeriod, Base, Call, Pbx, QueueEntry
-from hotline.timeutil import utcnow
+from hotline.models import Agent, AgentPeriod, Base, Call, IvrVisit, QueueEntry
 
 log = logging.getLogger(__name__)
 
 CHUNK = 200
+REPORTED_MAX = 10_000
+CALL_KEYS = ("pbx", "linkedid")
+STAY_KEYS = ("pbx", "uniqueid", "queue", "entered_at")
+PERIOD_KEYS = ("pbx", "interface", "kind", "queue", "started_at")
+AGENT_KEYS = ("pbx", "interface")
 
 
 @dataclass
-class PbxHealth:
-    name: str
-    host: str
-    connected: bool
-    last_event_at: datetime | None
-    events_total: int
-    parse_errors_total: int
-    reconnects_total: int
-    asterisk_version: str | None = None
-    connected_changed_at: datetime | None = None
+class Rejected:
+    table: str
+    key: tuple[Any, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """One value changed before saving, and how (the report says what was cut)."""
+
+    table: str
+    key: tuple[Any, ...]
+    column: str
+    how: str  # "NUL bytes stripped" | "cut from N to M characters" | both
+
+
+@dataclass
+class WriteReport:
+    """What one write had to change or leave out (the caller counts and reports it)."""
+
+    cleaned: list[Cleaned] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _limits(model: type[Base]) -> dict[str, int]:
+    return {
+        column.key: column.type.length
+        for column in model.__table__.columns
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+_LIMITS: dict[type[Base], dict[str, int]] = {m: _limits(m) for m in (Call, QueueEntry, AgentPeriod, Agent)}
+
+
+def clean_rows(model: type[Base], rows: list[dict[str, Any]], keys: Sequence[str]) -> list[Cleaned]:
+    """Strip NUL bytes (PostgreSQL refuses them) and cut text to its column's size; returns what was
+    changed."""
+    limits = _LIMITS[model]
+    changed: list[Cleaned] = []
+    for row in rows:
+        for column, value in row.items():
+            if not isinstance(value, str):
+                continue
+            how = []
+            cleaned = value
+            if "\x00" in cleaned:
+                cleaned = cleaned.replace("\x00", "")
+                how.append("NUL bytes stripped")
+            limit = limits.get(column)
+            if limit is not None and len(cleaned) > limit:
+                how.append(f"cut from {len(cleaned)} to {limit} characters")
+                cleaned = cleaned[:limit]
+            if how:
+                row[column] = cleaned
+                key = tuple(row.get(k) for k in keys)
+                changed.append(Cleaned(model.__tablename__, key, column, ", ".join(how)))
+    return changed
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, model: type[Base], columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Any:
+    """One compiled-once statement per shape: rows are then sent as one executemany (the
+    driver batches them), instead of a fresh multi-row VALUES statement compiled per chunk."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, model.__table__)
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={
+            c: func.coalesce(statement.excluded[c], table.c[c])
+            if table.c[c].nullable
+            else statement.excluded[c]
+            for c in columns
+            if c not in keys
+        },
+    )
 
 
 def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for start in range(0, len(rows), CHUNK):
-        chunk = list(rows[start : start + CHUNK])
-        statement = insert(model).values(chunk)
-        columns = [c for c in chunk[0] if c not in keys]
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
-        )
-        session.execute(statement)
+    connection = session.connection()
+    statement = _upsert_statement(connection.dialect.name, model, tuple(rows[0]), tuple(keys))
+    connection.execute(statement, list(rows))
 
 
 def _dedupe(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
@@ -62,6 +136,15 @@ def _dedupe(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, A
     for row in rows:
         latest[tuple(row[k] for k in keys)] = row
     return list(latest.values())
+
+
+@dataclass
+class _Batch:
+    calls: list[dict[str, Any]]
+    stays: list[tuple[str, dict[str, Any]]]
+    periods: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+    recordings: list[FinishedRecording]
 
 
 class Store:
@@ -76,37 +159,119 @@ class Store:
         self.recordings_enabled = recordings_enabled
         # Pushes each new live view to the API processes at once (Redis), ahead of the database write.
         self.publisher = publisher
+        # A record is written again with every change: report each cleaned value once, not per write.
+        self._reported: dict[Cleaned, None] = {}
+        self._reported_lock = threading.Lock()
+
+    def _first_time(self, cleaned: list[Cleaned]) -> list[Cleaned]:
+        with self._reported_lock:
+            new = [c for c in dict.fromkeys(cleaned) if c not in self._reported]
+            self._reported.update(dict.fromkeys(new))
+            while len(self._reported) > REPORTED_MAX:
+                del self._reported[next(iter(self._reported))]
+        return new
 
     def write(
         self, pbx: str, changes: Sequence[Changes], health: PbxHealth | None, view: LiveView | None
-    ) -> None:
-        """One transaction: every change in order, the PBX health row and the live view."""
-        calls = _dedupe([r for c in changes for r in c.calls], ("pbx", "linkedid"))
-        stays = [s for c in changes for s in c.stays]
-        periods = _dedupe(
-            [r for c in changes for r in c.periods], ("pbx", "interface", "kind", "queue", "started_at")
+    ) -> WriteReport:
+        """One transaction: every change in order, the PBX health row and the live view.
+
+        Raises only when the database cannot be reached (the caller keeps the rows and retries)."""
+        batch = _Batch(
+            calls=_dedupe([r for c in changes for r in c.calls], CALL_KEYS),
+            stays=[s for c in changes for s in c.stays],
+            periods=_dedupe([r for c in changes for r in c.periods], PERIOD_KEYS),
+            agents=_dedupe([r for c in changes for r in c.agents], AGENT_KEYS),
+            recordings=[r for c in changes for r in c.recordings],
         )
-        agents = _dedupe([r for c in changes for r in c.agents], ("pbx", "interface"))
-        recordings = [r for c in changes for r in c.recordings]
-        with self.session_factory() as session, session.begin():
-            _upsert(session, Call, calls, ("pbx", "linkedid"))
-            if stays or recordings:
-                ids = self._call_ids(session, pbx, {s[0] for s in stays} | {r.linkedid for r in recordings})
-                stay_rows = [{**row, "call_id": ids[linkedid]} for linkedid, row in stays if linkedid in ids]
-                _upsert(
-                    session,
-                    QueueEntry,
-                    _dedupe(stay_rows, ("pbx", "uniqueid", "queue", "entered_at")),
-                    ("pbx", "uniqueid", "queue", "entered_at"),
+        report = WriteReport()
+        cleaned = clean_rows(Call, batch.calls, CALL_KEYS)
+        cleaned += clean_rows(QueueEntry, [row for _, row in batch.stays], STAY_KEYS)
+        cleaned += clean_rows(AgentPeriod, batch.periods, PERIOD_KEYS)
+        cleaned += clean_rows(Agent, batch.agents, AGENT_KEYS)
+        report.cleaned = self._first_time(cleaned)
+        try:
+            with self.session_factory() as session, session.begin():
+                self._write_batch(session, pbx, batch, None)
+                self._finish(session, health, view, report)
+        except OperationalError:
+            raise
+        except DBAPIError as exc:
+            log.warning(
+                "batch refused (%s); writing it row by row", type(exc.orig).__name__, extra={"pbx": pbx}
+            )
+            with self.session_factory() as session, session.begin():
+                self._write_batch(session, pbx, batch, report)
+                self._finish(session, health, view, report)
+        return report
+
+    @staticmethod
+    def _finish(
+        session: Session, health: PbxHealth | None, view: LiveView | None, report: WriteReport
+    ) -> None:
+        if health is not None:
+            health.values_cleaned_total += len(report.cleaned)
+            health.rows_rejected_total += len(report.rejected)
+            write_health(session, health)
+        if view is not None:
+            publish(session, view)
+
+    def _write_batch(self, session: Session, pbx: str, batch: _Batch, report: WriteReport | None) -> None:
+        """Write everything; with a report, each row alone (in a savepoint) and refused rows set aside."""
+        self._known_visits(session, batch.calls)
+        self._rows(session, Call, batch.calls, CALL_KEYS, report)
+        if batch.stays or batch.recordings:
+            linkedids = {s[0] for s in batch.stays} | {r.linkedid for r in batch.recordings}
+            ids = self._call_ids(session, pbx, linkedids)
+            stay_rows = [
+                {**row, "call_id": ids[linkedid]} for linkedid, row in batch.stays if linkedid in ids
+            ]
+            self._rows(session, QueueEntry, _dedupe(stay_rows, STAY_KEYS), STAY_KEYS, report)
+            self._enqueue_all(session, pbx, batch.recordings, ids)
+        self._rows(session, AgentPeriod, batch.periods, PERIOD_KEYS, report)
+        self._rows(session, Agent, batch.agents, AGENT_KEYS, report)
+
+    @staticmethod
+    def _rows(
+        session: Session,
+        model: type[Base],
+        rows: list[dict[str, Any]],
+        keys: Sequence[str],
+        report: WriteReport | None,
+    ) -> None:
+        if report is None:
+            _upsert(session, model, rows, keys)
+            return
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    _upsert(session, model, [row], keys)
+            except OperationalError:
+                raise
+            except DBAPIError as exc:
+                key = tuple(row.get(k) for k in keys)
+                reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                report.rejected.append(Rejected(model.__tablename__, key, reason))
+                log.error(
+                    "row refused by the database, set aside: %s %s: %s",
+                    model.__tablename__,
+                    key,
+                    reason,
+                    extra={
+                        "columns": sorted(k for k, v in row.items() if v is not None)
+                    },  # no values: personal data
                 )
-                for recording in recordings:
-                    self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
-            _upsert(session, AgentPeriod, periods, ("pbx", "interface", "kind", "queue", "started_at"))
-            _upsert(session, Agent, agents, ("pbx", "interface"))
-            if health is not None:
-                self._health(session, health)
-            if view is not None:
-                publish(session, view)
+
+    @staticmethod
+    def _known_visits(session: Session, calls: list[dict[str, Any]]) -> None:
+        # HOTLINE_VISIT names the IVR's visit row; one from another database must not break the FK.
+        wanted = {row["ivr_visit_id"] for row in calls if row.get("ivr_visit_id") is not None}
+        if not wanted:
+            return
+        known = set(session.scalars(select(IvrVisit.id).where(IvrVisit.id.in_(sorted(wanted)))))
+        for row in calls:
+            if row.get("ivr_visit_id") is not None and row["ivr_visit_id"] not in known:
+                row["ivr_visit_id"] = None
 
     @staticmethod
     def _call_ids(session: Session, pbx: str, linkedids: set[str]) -> dict[str, int]:
@@ -121,45 +286,51 @@ class Store:
             ids.update({linkedid: call_id for linkedid, call_id in rows})  # noqa: C416
         return ids
 
-    def _enqueue(self, session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
-        if not self.recordings_enabled:
+    def _enqueue_all(
+        self, session: Session, pbx: str, recordings: list[FinishedRecording], ids: dict[str, int]
+    ) -> None:
+        """Queue the batch's recordings together (one savepoint, two inserts); if that fails, one
+        savepoint each, so only the failing one is left out."""
+        if not self.recordings_enabled or not recordings:
             return
+        try:
+            with session.begin_nested():
+                enqueue_recordings(
+                    session,
+                    [
+                        RecordingToQueue(
+                            r.path, pbx, r.linkedid, ids.get(r.linkedid), r.language, *mixmonitor_pair(r.path)
+                        )
+                        for r in recordings
+                    ],
+                )
+            return
+        except OperationalError:
+            raise
+        except Exception:
+            log.warning("queueing recordings failed; one by one", extra={"pbx": pbx})
+        for recording in recordings:
+            try:
+                with session.begin_nested():
+                    self._enqueue(session, pbx, recording, ids.get(recording.linkedid))
+            except OperationalError:
+                raise
+            except Exception:
+                # The call record matters more than its transcription; log and keep the batch.
+                log.exception("could not queue recording", extra={"pbx": pbx, "path": recording.path})
+
+    @staticmethod
+    def _enqueue(session: Session, pbx: str, recording: FinishedRecording, call_id: int | None) -> None:
         # MIXMONITOR_FILENAME names the mixed file; the caller and operator sides lie next to it and
         # are what gets transcribed (per speaker), the mixed file stays for playback.
         rx_path, tx_path = mixmonitor_pair(recording.path)
-        try:
-            with session.begin_nested():
-                enqueue_recording(
-                    session,
-                    path=recording.path,
-                    pbx=pbx,
-                    linkedid=recording.linkedid,
-                    call_id=call_id,
-                    language=recording.language,
-                    rx_path=rx_path,
-                    tx_path=tx_path,
-                )
-        except Exception:
-            # The call record matters more than its transcription; log and keep the batch.
-            log.exception("could not queue recording", extra={"pbx": pbx, "path": recording.path})
-
-    @staticmethod
-    def _health(session: Session, health: PbxHealth) -> None:
-        row = session.scalar(select(Pbx).where(Pbx.name == health.name))
-        if row is None:
-            row = Pbx(name=health.name)
-            session.add(row)
-        changed = row.connected != health.connected
-        row.host = health.host
-        row.connected = health.connected
-        row.last_event_at = health.last_event_at
-        row.events_total = health.events_total
-        row.parse_errors_total = health.parse_errors_total
-        row.reconnects_total = health.reconnects_total
-        if health.asterisk_version:
-            row.asterisk_version = health.asterisk_version
-        if changed or (row.last_connected_at is None and health.connected):
-            if health.connected:
-                row.last_connected_at = health.connected_changed_at or utcnow()
-            else:
-                row.last_disconnected_at = health.connected_changed_at or utcnow()
+        enqueue_recording(
+            session,
+            path=recording.path,
+            pbx=pbx,
+            linkedid=recording.linkedid,
+            call_id=call_id,
+            language=recording.language,
+            rx_path=rx_path,
+            tx_path=tx_path,
+        )

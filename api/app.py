@@ -84,14 +84,20 @@ def create_app(
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
     from api.routes import (
+        alerts,
         analytics,
         audit,
+        callbacks,
+        departments,
+        desk,
         docs,
         health,
         insights,
         live,
+        loop_pages,
         metrics,
         pages,
+        public,
         recordings,
         reports,
         requests,
@@ -102,8 +108,8 @@ def create_app(
     )
 
     for module in (
-        health, docs, session, live, requests, recordings, audit, reports, analytics, metrics, staffing,
-        workforce, tv, insights, pages,
+        health, docs, session, live, departments, requests, callbacks, alerts, recordings, audit, reports,
+        analytics, desk, metrics, staffing, workforce, tv, insights, pages, loop_pages, public,
     ):  # fmt: skip
         app.include_router(module.router)
     document_roles(app)

@@ -10,12 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
+from hotline import audit as core_audit
+from hotline.audit import Actor
 from hotline.models import AuditLog
 from hotline.timeutil import utcnow
 
 # A player fetches a recording in many ranges while it plays and seeks; requests by the same user for
 # the same recording within this time after the last entry are one play session, one entry.
 PLAY_SESSION = timedelta(minutes=30)
+
+
+def actor_of(request: Request, user: Principal) -> Actor:
+    return Actor(user.username, user.user_id, request.client.host if request.client else None)
 
 
 def record(
@@ -28,16 +34,13 @@ def record(
     object_id: str | int,
     **details: Any,
 ) -> None:
-    session.add(
-        AuditLog(
-            user_id=user.user_id,
-            username=user.username,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            client_addr=request.client.host if request.client else None,
-            details=details,
-        )
+    core_audit.record(
+        session,
+        actor_of(request, user),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        **details,
     )
 
 

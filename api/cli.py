@@ -37,7 +37,6 @@ def api_command(
     workers: int = typer.Option(1, min=1, help="worker processes (each runs its own live watcher)"),
 ) -> None:
     """Run the web API and pages (uvicorn); docs at /docs, health at /health."""
-    import asyncio
     import os
 
     state = cli_state(ctx)
@@ -47,8 +46,9 @@ def api_command(
         settings = settings.model_copy(update={"api": settings.api.model_copy(update=overrides)})
     if workers == 1:
         from api.server import serve_process
+        from hotline.lifecycle import run
 
-        asyncio.run(serve_process(settings))
+        run(serve_process(settings))
         return
     import uvicorn
 
@@ -71,7 +71,10 @@ def api_command(
 def users_add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="user name (letters, digits, _ . @ -)"),
-    role: str = typer.Option(..., "--role", help="supervisor, analyst or admin"),
+    role: str = typer.Option(..., "--role", help="supervisor, analyst, admin, operator or department"),
+    department: str | None = typer.Option(
+        None, "--department", help="the department a `department` user works for"
+    ),
     password: bool = typer.Option(False, "--password", help="ask for a web login password"),
     full_name: str = typer.Option("", "--full-name", help="display name"),
     language: str = typer.Option("ru", "--language", help="interface language: ru or en"),
@@ -85,7 +88,15 @@ def users_add(
         user = create_user(
             session, username=name, role=role, password=secret, full_name=full_name, language=language
         )
-        typer.echo(f"user {user.username} added with role {user.role.value}")
+        where = ""
+        if department is not None or user.role.value == "department":
+            from hotline.routing import RoutingError, add_member, find_department
+
+            if department is None:
+                raise RoutingError("a department user needs --department NAME")
+            add_member(session, user=user, department=find_department(session, department))
+            where = f" in department {department}"
+        typer.echo(f"user {user.username} added with role {user.role.value}{where}")
 
 
 @users_app.command("password")

@@ -1,7 +1,8 @@
 """The API's outer edge, before any route runs: bodies are bounded and need credentials, headers added.
 
 Plain ASGI, so that a too-large or anonymous body is refused before a byte of it is read or parsed:
-- a body from nobody signed in is refused with 401 unless it is a login form (`PUBLIC_BODY_PATHS`);
+- a body from nobody signed in is refused with 401 unless it is a login form or the citizens' status
+  check (`PUBLIC_BODY_PATHS`; both small forms, still bounded by the anonymous size limit);
 - a declared Content-Length above the caller's limit is 413 at once, and a chunked body is counted
   as it arrives and cut off with 413 when it passes the limit;
 - a NUL character anywhere in the query string is 422 (no column can store it; PostgreSQL refuses);
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import NotAuthenticated, authenticate_async
 from hotline.settings import ApiSettings
 
-PUBLIC_BODY_PATHS = frozenset({"/login", "/api/login"})
+PUBLIC_BODY_PATHS = frozenset({"/login", "/api/login", "/public/status"})
 
 AnonymousHandler = Callable[[Request, Exception], Awaitable[Response]]
 

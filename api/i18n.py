@@ -41,6 +41,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "abandoned": {"ru": "Потеряно", "en": "Abandoned"},
     "offered": {"ru": "Поступило", "en": "Offered"},
     "pbx_down": {"ru": "Нет связи с АТС", "en": "PBX connection lost"},
+    "not_live_since": {"ru": "Данные не обновляются с", "en": "Not live since"},
     "live_stale": {
         "ru": "Нет обновлений — данные могут быть устаревшими",
         "en": "No updates: data may be stale",
@@ -106,6 +107,10 @@ MESSAGES: dict[str, dict[str, str]] = {
 from api.i18n_supervision import extend  # noqa: E402  (the catalogue's second part)
 
 extend(MESSAGES)
+
+from api.loop_i18n import LOOP_MESSAGES  # noqa: E402 - the loop's pages add their own keys
+
+MESSAGES.update(LOOP_MESSAGES)
 
 
 def pick_language(request: Request, preferred: str | None = None) -> str:

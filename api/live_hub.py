@@ -1,8 +1,10 @@
 """One watcher per API process: follows the published live views and fans changes out to viewers.
 
-Viewers never query the database: the hub polls the tiny (pbx, seq) table every `interval_s` (0.1 s),
-reads the views only when a seq moved, encodes each change once and hands the same bytes to every
-subscriber; it also sends the keep-alive comment, so a viewer's stream only ever waits on its queue.
+Viewers never query the database: the hub polls the tiny (pbx, seq) table and the PBX heartbeats
+every `interval_s` (0.1 s), reads the views only when a seq moved, encodes each change once and hands
+the same bytes to every subscriber; it also sends the keep-alive comment, so a viewer's stream only
+ever waits on its queue. A PBX whose listener went silent (or that is disconnected) is shown "not live
+since ..." without its old numbers (`hotline.live.liveness`).
 With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
 Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
 masked: each change is encoded once per variant.
@@ -14,14 +16,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.alerts import evaluate
-from hotline.live import read_views, sequences
+from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
 from hotline.live_patch import diff
 from hotline.privacy import Masking
 from hotline.settings import Settings
@@ -37,6 +39,7 @@ KEEPALIVE = b"event: ping\ndata: {}\n\n"
 # Waits grow between events: thresholds are re-checked this often even when nothing changes.
 ALERT_CHECK_S = 1.0
 
+_T = TypeVar("_T")
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
 
 
@@ -49,6 +52,34 @@ def today_kpis_per_queue(session: Session, settings: Settings) -> list[dict[str,
     since = local.replace(hour=0, minute=0, second=0, microsecond=0)
     rows = compute_kpis(session, group_by="queue", since=since, until=now, settings=settings)
     return [row.as_dict() for row in rows]
+
+
+def sse_stream(
+    hub: LiveHub,
+    first: bytes,
+    *,
+    max_s: float,
+    pick: Callable[[bytes], bytes | None] = lambda m: m,
+    masked: bool = False,
+) -> AsyncIterator[bytes]:
+    """A viewer's stream: `first`, then the hub's messages as `pick` turns them (None drops one),
+    until `max_s` has passed (the browser reconnects at once and its session is checked again)."""
+
+    queue = hub.subscribe(masked=masked)  # before `first` is sent, so no change between them is lost
+
+    async def events() -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + max_s
+        try:
+            yield first
+            while loop.time() < ends_at:
+                message = pick(await queue.get())
+                if message is not None:
+                    yield message
+        finally:
+            hub.unsubscribe(queue)
+
+    return events()
 
 
 def sse(event: str, data: Any) -> bytes:
@@ -71,8 +102,14 @@ class LiveHub:
         self.kpi_every_s = kpi_every_s
         self._kpi_source = kpi_source
         self.seqs: dict[str, int] = {}
-        self.views: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # as shown: a PBX that is not live has no numbers
+        self._published: dict[str, LiveView] = {}
+        self._liveness: dict[str, Liveness] = {}
         self.kpis: list[dict[str, Any]] | None = None
+        # Callbacks waiting per queue (pending or being dialed), refreshed with the KPIs.
+        self.callbacks: dict[str, int] = {}
+        # Supervisor alerts not acknowledged yet (e.g. the status-lookup limit tripped).
+        self.supervisor_alerts: list[dict[str, Any]] = []
         self.kpi_error: str | None = None
         self._kpis_at: datetime | None = None
         self.last_poll_ok: datetime | None = None
@@ -126,6 +163,8 @@ class LiveHub:
             "kpis": self.kpis,
             "kpi_error": self.kpi_error,
             "alerts": self.alerts,
+            "callbacks": self.callbacks,
+            "supervisor_alerts": self.supervisor_alerts,
         }
 
     def snapshot_json(self, *, masked: bool = False) -> bytes:
@@ -136,6 +175,11 @@ class LiveHub:
             ).encode()
         return self._snapshot_json[masked]
 
+    def snapshot_message(self, *, masked: bool = False) -> bytes:
+        """The snapshot as a stream event: a new or lagging viewer gets these shared bytes, not its own
+        encoding of tens of kilobytes."""
+        return b"event: snapshot\ndata: " + self.snapshot_json(masked=masked) + b"\n\n"
+
     def _broadcast(self, message: bytes, masked_message: bytes | None = None) -> None:
         """`masked_message` goes to masked viewers when the message carries callers' data."""
         for masked, group in self._subscribers.items():
@@ -143,10 +187,10 @@ class LiveHub:
             for queue in group:
                 if queue.full():
                     # A slow viewer: patches build on each other, so drop its backlog and start it over
-                    # from a snapshot, which already holds this change.
+                    # from the latest state (the snapshot already holds this change).
                     while not queue.empty():
                         queue.get_nowait()
-                    queue.put_nowait(sse("snapshot", self.snapshot(masked=masked)))
+                    queue.put_nowait(self.snapshot_message(masked=masked))
                     continue
                 queue.put_nowait(payload)
 
@@ -209,17 +253,25 @@ class LiveHub:
         return bool(changed)
 
     def _read_changes(self) -> list[dict[str, Any]]:
+        # Liveness is read every poll: a dead listener publishes nothing, so no seq would move.
         with self._factory() as session:
             seqs = sequences(session)
-            if seqs == self.seqs:
+            states = pbx_liveness(session, utcnow(), self._settings.ami.stale_after_s)
+            if seqs == self.seqs and states == self._liveness:
                 return []
-            views = {view.pbx: view.model_dump(mode="json") for view in read_views(session)}
-        # A view pushed over Redis may be newer than what this read saw: never step back to an older one.
-        for name, held in self.views.items():
-            if name in views and _when(views[name]) < _when(held):
-                views[name] = held
+            if seqs != self.seqs:
+                for view in read_views(session):
+                    # A view pushed over Redis may be newer than this read: never step back to an older one.
+                    held = self._published.get(view.pbx)
+                    if held is None or held.at <= view.at:
+                        self._published[view.pbx] = view
+        views = {
+            name: checked(view, states.get(name)).model_dump(mode="json")
+            for name, view in self._published.items()
+        }
         changed = [views[name] for name in sorted(views) if views[name] != self.views.get(name)]
         self.seqs = seqs
+        self._liveness = states
         self.views = views
         return changed
 
@@ -227,17 +279,21 @@ class LiveHub:
         """A view the listener published on Redis: push it now; anything else only wakes the poll."""
         try:
             message = json.loads(data)
-            view = message["view"]
-            name = view["pbx"]
-            newer = name not in self.views or _when(view) > _when(self.views[name])
+            pushed = LiveView.model_validate(message["view"])
         except (TypeError, ValueError, KeyError):
             self._wake.set()
             return
-        if newer:
-            self.views[name] = view
-            self._snapshot_json.clear()
-            self._broadcast_view(view)
-            self.check_alerts()
+        name = pushed.pbx
+        held = self._published.get(name)
+        if held is None or pushed.at > held.at:
+            self._published[name] = pushed
+            # Shown as the last poll judged the PBX; the poll woken below judges it again.
+            view = checked(pushed, self._liveness.get(name)).model_dump(mode="json")
+            if view != self.views.get(name):
+                self.views[name] = view
+                self._snapshot_json.clear()
+                self._broadcast_view(view)
+                self.check_alerts()
         self._wake.set()  # the poll then catches up with seq (and KPIs) from the database
 
     async def _refresh_kpis(self, *, force: bool) -> None:
@@ -261,8 +317,30 @@ class LiveHub:
             self._snapshot_json.clear()
             self._broadcast(sse("kpis", kpis))
             self.check_alerts()
+        await self._refresh_callbacks()
 
-    def _with_session(self, source: KpiSource) -> list[dict[str, Any]]:
+    async def _refresh_callbacks(self) -> None:
+        from hotline.callbacks import waiting_per_queue
+        from hotline.lookup_limits import open_alerts
+
+        try:
+            counts = await asyncio.to_thread(self._with_session, waiting_per_queue)
+            alerts = await asyncio.to_thread(
+                self._with_session, lambda session, _settings: open_alerts(session)
+            )
+        except Exception:
+            log.exception("waiting callbacks or alerts could not be read")
+            return
+        if counts != self.callbacks:
+            self.callbacks = counts
+            self._snapshot_json.clear()
+            self._broadcast(sse("callbacks", counts))
+        if alerts != self.supervisor_alerts:
+            self.supervisor_alerts = alerts
+            self._snapshot_json.clear()
+            self._broadcast(sse("supervisor_alerts", alerts))
+
+    def _with_session(self, source: Callable[[Session, Settings], _T]) -> _T:
         with self._factory() as session:
             return source(session, self._settings)
 
@@ -307,10 +385,6 @@ class LiveHub:
                 delay = min(delay * 2, 30.0)
             finally:
                 await client.aclose()
-
-
-def _when(view: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(view["at"])
 
 
 def _change_message(previous: dict[str, Any] | None, view: dict[str, Any]) -> bytes:

@@ -42,12 +42,22 @@ class DatabaseCheck(BaseModel):
 
 
 class PbxCheck(BaseModel):
+    """One PBX: ok only while the listener's heartbeat is fresh and the PBX connected."""
+
     ok: bool
-    connected: bool
+    connected: bool  # as the listener last wrote it: not to be believed when `heartbeat_at` is old
+    heartbeat_at: str | None
+    not_live_since: str | None
     last_event_at: str | None
     last_disconnected_at: str | None
     reconnects_total: int
-    error: str | None
+    parse_errors_total: int = 0
+    state_errors_total: int = 0  # the listener's state machine failed on a well-formed event: a bug
+    lost_calls_total: int = 0
+    values_cleaned_total: int = 0
+    rows_rejected_total: int = 0
+    records_lost_total: int = 0
+    error: str | None  # "never connected" | "listener silent" | "disconnected"
 
 
 class BacklogCheck(BaseModel):
@@ -100,6 +110,11 @@ class Open311Request(BaseModel):
     expected_datetime: str
     closed_datetime: str | None
     escalated_datetime: str | None
+    # Routing: the competent department, who works it there, and its answer (hotline/routing.py).
+    department: str | None = None
+    assignee: str | None = None
+    answer_text: str | None = None
+    answered_datetime: str | None = None
     caller_number: str | None
     caller_name: str | None
     history: list[StatusHistoryEntry]

@@ -57,8 +57,9 @@ def free_port() -> int:
 
 def run_api(overrides: dict[str, object]) -> None:
     from api.server import serve
+    from hotline.lifecycle import run
 
-    asyncio.run(serve(load_settings(None, **overrides)))
+    run(serve(load_settings(None, **overrides)))  # the loop `hotline api` runs on
 
 
 def run_bare(port: int, body: bytes) -> None:

@@ -85,7 +85,9 @@ def _listen(overrides: dict[str, Any], port: int, stop: Any) -> None:
         await task
         engine.dispose()
 
-    asyncio.run(run())
+    from hotline.lifecycle import run as run_loop
+
+    run_loop(run())  # the loop `hotline ami listen` runs on
 
 
 async def viewers(
@@ -258,4 +260,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    from hotline.lifecycle import run as run_loop
+
+    run_loop(main())  # the viewers' side must not be the bottleneck it measures

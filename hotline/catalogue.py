@@ -120,6 +120,8 @@ class Topic(_Model):
     faq: list[Faq] = Field(default_factory=list, max_length=9)
     service: Literal["queue", "status"] = "queue"
     answer_days: int | None = Field(default=DEFAULT_ANSWER_DAYS, ge=1, le=366)
+    # The department (`hotline departments add NAME`) that answers this topic's requests by default.
+    department: StrictStr | None = Field(default=None, max_length=64)
     keywords: dict[Lang, list[StrictStr]] = Field(default_factory=dict)
 
 

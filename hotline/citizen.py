@@ -1,19 +1,21 @@
 """Citizen requests: registration numbers, answer dates, status changes, overdue escalation.
 
-Numbers are digits only (callers type them on a phone keypad): local date YYMMDD + a daily sequence
-of at least four digits. The IVR looks requests up by the same `CitizenRequest.number`.
+Numbers are digits only (callers type them on a phone keypad), random with a check digit
+(hotline/request_numbers.py). The IVR looks requests up by the same `CitizenRequest.number`.
+Routing to departments, answers and digests: hotline/routing.py.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import request_numbers, routing
 from hotline.catalogue import load_catalogue
 from hotline.domain import FINAL_STATUSES, OPEN_STATUSES
 from hotline.errors import HotlineError
@@ -52,18 +54,6 @@ def local_day(settings: Settings, moment: datetime) -> date:
     return moment.astimezone(settings.zone).date()
 
 
-def next_number(session: Session, day: date) -> str:
-    prefix = day.strftime("%y%m%d")
-    last = session.scalar(
-        select(CitizenRequest.number)
-        .where(CitizenRequest.number.like(prefix + "%"))
-        .order_by(func.length(CitizenRequest.number).desc(), CitizenRequest.number.desc())
-        .limit(1)
-    )
-    sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
-
-
 def register_request(
     session: Session,
     settings: Settings,
@@ -77,12 +67,13 @@ def register_request(
     created_by: str | None = None,
     now: datetime | None = None,
 ) -> CitizenRequest:
-    """Create a request with a fresh number; retries when another worker took the same number."""
+    """Create a request with a fresh number, routed to its topic's department; retries on a taken number."""
     now = now or utcnow()
     day = local_day(settings, now)
+    department = routing.department_for_topic(session, settings, topic)
     for _attempt in range(10):
         request = CitizenRequest(
-            number=next_number(session, day),
+            number=request_numbers.new_number(),
             caller_number=caller_number,
             caller_name=caller_name,
             topic=topic,
@@ -92,11 +83,15 @@ def register_request(
             created_by=created_by,
             created_at=now,
             status=RequestStatus.REGISTERED,
-            expected_at=day + timedelta(days=answer_days(settings, topic)),
+            expected_at=routing.due_date(settings, day, answer_days(settings, topic)),
+            department_id=department.id if department else None,
         )
         request.history.append(
             RequestStatusChange(
-                status=RequestStatus.REGISTERED, note="", changed_by=created_by, changed_at=now
+                status=RequestStatus.REGISTERED,
+                note=routing.assignment_note(department),
+                changed_by=created_by,
+                changed_at=now,
             )
         )
         try:
@@ -164,16 +159,6 @@ def overdue_requests(session: Session, *, today: date) -> list[CitizenRequest]:
     )
 
 
-def escalate_overdue(session: Session, *, today: date, now: datetime | None = None) -> list[CitizenRequest]:
-    """Mark overdue requests not yet escalated; returns the ones handed to the head of department now."""
-    now = now or utcnow()
-    fresh = [row for row in overdue_requests(session, today=today) if row.escalated_at is None]
-    for row in fresh:
-        row.escalated_at = now
-    session.flush()
-    return fresh
-
-
 def as_open311(request: CitizenRequest) -> dict[str, Any]:
     """Open311 GeoReport v2 style fields, plus the status history."""
     last = request.history[-1] if request.history else None
@@ -190,6 +175,10 @@ def as_open311(request: CitizenRequest) -> dict[str, Any]:
         "expected_datetime": request.expected_at.isoformat(),
         "closed_datetime": request.closed_at.isoformat() if request.closed_at else None,
         "escalated_datetime": request.escalated_at.isoformat() if request.escalated_at else None,
+        "department": request.department.name if request.department else None,
+        "assignee": request.assignee,
+        "answer_text": request.answer_text,
+        "answered_datetime": request.answered_at.isoformat() if request.answered_at else None,
         "caller_number": request.caller_number,
         "caller_name": request.caller_name,
         "history": [

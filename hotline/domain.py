@@ -49,6 +49,8 @@ class RequestStatus(enum.StrEnum):
 
 class CallbackStatus(enum.StrEnum):
     PENDING = "pending"
+    CLAIMED = "claimed"  # an operator calls back by hand; the dialer leaves it alone
+    DIALING = "dialing"  # an Originate is out, or the citizen waits in the queue
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -77,6 +79,22 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     ANALYST = "analyst"
     ADMIN = "admin"
+    OPERATOR = "operator"
+    DEPARTMENT = "department"
+
+
+class AttemptResult(enum.StrEnum):
+    """What one dial-back attempt came to (dialer/policy.py maps OriginateResponse reasons)."""
+
+    DIALING = "dialing"  # Originate sent, no OriginateResponse yet
+    IN_QUEUE = "in_queue"  # the citizen answered (Reason 4) and waits for the operator
+    ANSWERED = "answered"  # an operator answered the citizen: the callback is done
+    NO_ANSWER = "no_answer"  # Reason 3
+    BUSY = "busy"  # Reason 5
+    CONGESTION = "congestion"  # Reason 8
+    FAILED = "failed"  # Reason 0 or another: the channel could not be placed
+    HUNG_UP = "hung_up"  # the citizen answered but left the queue before an operator did
+    LOST = "lost"  # no OriginateResponse within the ring time (connection lost)
 
 
 # A request the citizen still waits on: the IVR tells its expected date, the overdue list counts it.

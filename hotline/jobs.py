@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,6 +99,58 @@ def enqueue_recording(
         return None
     log.info("transcription queued", extra={"path": path, "job_id": job.id, "call_id": call_id})
     return job
+
+
+@dataclass(frozen=True)
+class RecordingToQueue:
+    path: str
+    pbx: str | None
+    linkedid: str | None
+    call_id: int | None
+    language: str
+    rx_path: str | None = None
+    tx_path: str | None = None
+
+
+def enqueue_recordings(session: Session, items: list[RecordingToQueue]) -> int:
+    """`enqueue_recording` for many recordings at once (the AMI listener's batches): one query finds
+    the known paths, the new recordings and their jobs are inserted with two statements. Returns how
+    many jobs were queued. The caller owns the transaction; a path inserted concurrently raises
+    IntegrityError (then queue them one by one)."""
+    latest = {item.path: item for item in items}
+    known = set(session.scalars(select(Recording.path).where(Recording.path.in_(sorted(latest)))))
+    queued = 0
+    for path in sorted(known):
+        item = latest.pop(path)
+        job = enqueue_recording(
+            session,
+            path=path,
+            pbx=item.pbx,
+            linkedid=item.linkedid,
+            call_id=item.call_id,
+            language=item.language,
+            rx_path=item.rx_path,
+            tx_path=item.tx_path,
+        )
+        queued += job is not None
+    if not latest:
+        return queued
+    rows = [
+        {
+            "path": i.path,
+            "rx_path": i.rx_path,
+            "tx_path": i.tx_path,
+            "pbx": i.pbx,
+            "linkedid": i.linkedid,
+            "call_id": i.call_id,
+        }
+        for i in latest.values()
+    ]
+    ids = session.execute(insert(Recording).returning(Recording.id, Recording.path), rows).all()
+    jobs = [{"recording_id": rid, "language": latest[path].language} for rid, path in ids]
+    session.execute(insert(TranscriptionJob), jobs)
+    log.info("transcription queued", extra={"jobs": len(jobs)})
+    return queued + len(jobs)
 
 
 def mixmonitor_pair(path: str) -> tuple[str, str]:

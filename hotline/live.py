@@ -4,10 +4,16 @@ The listener keeps the state in memory and publishes a `LiveView` per PBX into t
 table (coalesced, a few times a second at most, `seq` grows by one per publish). API processes watch
 the small (pbx, seq) pairs with one background task per process and push changes to their viewers,
 so the view follows the PBX within a second without any viewer polling a heavy query.
+
+A view is only as good as the listener behind it: the listener writes a heartbeat into `pbx` every
+few seconds (also when the PBX is idle). `liveness` calls a PBX not live when that heartbeat is older
+than `ami.stale_after_s` (the listener is dead) or the PBX is disconnected; readers then show
+`LiveView.not_live` (no numbers, "not live since ...") instead of a frozen picture.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import LiveSnapshot
+from hotline.models import LiveSnapshot, Pbx
 from hotline.timeutil import utcnow
 
 
@@ -99,6 +105,43 @@ class LiveView(BaseModel):
     queues: list[QueueView] = Field(default_factory=list)
     calls: list[CallView] = Field(default_factory=list)
     agents: list[AgentView] = Field(default_factory=list)
+    # Set by readers (never by the listener): False when the numbers above can no longer be trusted.
+    live: bool = True
+    not_live_since: datetime | None = None
+    not_live_reason: str | None = None
+
+    def not_live(self, since: datetime | None, reason: str) -> LiveView:
+        """The same PBX without its old numbers, saying since when and why it is not live."""
+        return LiveView(
+            pbx=self.pbx,
+            connected=self.connected,
+            at=self.at,
+            live=False,
+            not_live_since=since,
+            not_live_reason=reason,
+        )
+
+
+@dataclass(frozen=True)
+class Liveness:
+    live: bool
+    since: datetime | None = None  # the last heartbeat, or the disconnect
+    reason: str | None = None  # "never connected" | "listener silent" | "disconnected"
+
+
+def liveness(row: Pbx | None, now: datetime, stale_after_s: float) -> Liveness:
+    """Whether a PBX's published state is current: a fresh listener heartbeat and a connected PBX."""
+    if row is None:
+        return Liveness(False, None, "never connected")
+    if row.heartbeat_at is None or (now - row.heartbeat_at).total_seconds() > stale_after_s:
+        return Liveness(False, row.heartbeat_at, "listener silent")
+    if not row.connected:
+        return Liveness(False, row.last_disconnected_at, "disconnected")
+    return Liveness(True)
+
+
+def pbx_liveness(session: Session, now: datetime, stale_after_s: float) -> dict[str, Liveness]:
+    return {row.name: liveness(row, now, stale_after_s) for row in session.scalars(select(Pbx))}
 
 
 def publish(session: Session, view: LiveView) -> int:
@@ -127,3 +170,10 @@ def sequences(session: Session) -> dict[str, int]:
 def read_views(session: Session) -> list[LiveView]:
     rows = session.scalars(select(LiveSnapshot).order_by(LiveSnapshot.pbx))
     return [LiveView.model_validate(row.data) for row in rows]
+
+
+def checked(view: LiveView, state: Liveness | None) -> LiveView:
+    """`view` as a reader must show it: unchanged while live, else without its numbers."""
+    if state is None:
+        state = Liveness(False, None, "never connected")
+    return view if state.live else view.not_live(state.since, state.reason or "not live")

@@ -1,9 +1,10 @@
 """Privacy: one masking policy, by role, for personal data leaving hotline (API answers, CSV, pages,
 live views).
 
-A role listed in `transcription.redact_for_roles` (supervisors by default) sees a caller's number
-with all but its last two digits masked, a caller's name as initials, and free text (transcripts,
-request descriptions and notes) with written and dictated numbers masked (hotline.text.masking).
+A role listed in `transcription.redact_for_roles` (supervisors and departments by default) sees a
+caller's number with all but its last two digits masked, a caller's name as initials, and free text
+(transcripts, request descriptions and notes) with written and dictated numbers masked
+(hotline.text.masking).
 Other roles see data in clear. `Masking.record` applies the policy to any answer by its field names,
 nested or not, so each place that sends data out applies the same rule in one call.
 """

@@ -23,6 +23,13 @@ from pydantic_settings import (
 )
 
 from hotline.errors import ConfigError
+from hotline.loop_settings import (
+    DEFAULT_DIALER_SECRET,
+    DialerSettings,
+    LookupLimits,
+    RoutingSettings,
+    SmsSettings,
+)
 from hotline.wallboard_settings import WallboardSettings
 
 # A value that marks a secret nobody has set yet; refused outside demo mode.
@@ -54,6 +61,10 @@ class PbxSettings(BaseModel):
     ping_timeout_s: float = Field(default=5.0, gt=0)
     # Address the PBX connects to FastAGI from, when it differs from `host` (NAT, several interfaces).
     agi_peer: str | None = None
+    # Asterisk's own records on shared storage, read after a reconnect to recover what happened while
+    # the listener was away (see asterisk_conf/README.md): queue_log and the CDR csv (usegmtime=yes).
+    queue_log_path: Path | None = None
+    cdr_path: Path | None = None
 
 
 class AmiSettings(BaseModel):
@@ -62,6 +73,14 @@ class AmiSettings(BaseModel):
     reconnect_max_s: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=500, ge=1)
     flush_interval_s: float = Field(default=0.5, gt=0)
+    # Per PBX: messages waiting to be applied before the socket is no longer read (backpressure).
+    queue_max_items: int = Field(default=50_000, ge=100)
+    # Per PBX: unsaved rows kept while the database is down; above it the oldest are dropped (counted).
+    retry_buffer_max_rows: int = Field(default=500_000, ge=1000)
+    # The listener writes its heartbeat this often, also when the PBX is idle; the API calls a PBX
+    # stale (not live) when the heartbeat is older than `stale_after_s`.
+    heartbeat_s: float = Field(default=5.0, gt=0)
+    stale_after_s: float = Field(default=20.0, gt=0)
     # Channel variables that carry the IVR topic; the lab captures use TOPIC, our dialplan HOTLINE_TOPIC.
     topic_variables: list[str] = Field(default_factory=lambda: ["HOTLINE_TOPIC", "TOPIC"])
     # Deprecated: the KPI thresholds moved to [reports]; still read (with a warning) from here.
@@ -123,7 +142,7 @@ class TranscriptionSettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1)
     # A running job not finished after this long is taken to belong to a dead worker and is retried.
     stale_after_s: float = Field(default=3600.0, gt=0)
-    redact_for_roles: list[str] = Field(default_factory=lambda: ["supervisor"])
+    redact_for_roles: list[str] = Field(default_factory=lambda: ["supervisor", "department"])
     # Skip silence per channel before decoding (webrtcvad mode 0-3; None decodes whole tracks).
     vad_aggressiveness: int | None = Field(default=2, ge=0, le=3)
 
@@ -174,6 +193,10 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    lookups: LookupLimits = Field(default_factory=LookupLimits)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    dialer: DialerSettings = Field(default_factory=DialerSettings)
     wallboard: WallboardSettings = Field(default_factory=WallboardSettings)
 
     # Set per load (see load_settings); pydantic-settings reads it from model_config.
@@ -229,9 +252,10 @@ class Settings(BaseSettings):
             raise ValueError("ami.pbxes: PBX names must be unique")
         return self
 
-    def require_secrets(self, *parts: Literal["api", "ami"]) -> Settings:
+    def require_secrets(self, *parts: Literal["api", "ami", "dialer"]) -> Settings:
         """Refuse a secret still at its default, outside demo mode, for the parts this process runs:
-        "api" (the session secret) and "ami" (every PBX's AMI secret). Raises ConfigError."""
+        "api" (the session secret), "ami" (every PBX's AMI secret) and "dialer" (the dialer's own AMI
+        user). Raises ConfigError."""
         if self.demo:
             return self
         if "api" in parts and self.api.session_secret.get_secret_value() == DEFAULT_SECRET:
@@ -246,6 +270,11 @@ class Settings(BaseSettings):
                         f"HOTLINE_AMI__PBXES ({index}) ami.pbxes[{index}].secret for PBX {pbx.name!r} "
                         "still has its default value; set the AMI secret from manager.conf"
                     )
+        if "dialer" in parts and self.dialer.secret.get_secret_value() == DEFAULT_DIALER_SECRET:
+            raise ConfigError(
+                "HOTLINE_DIALER__SECRET (dialer.secret) still has its default value; "
+                "set the secret of the dialer's AMI user (hotline-dialer) from manager.conf"
+            )
         return self
 
     @property

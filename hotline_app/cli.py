@@ -10,10 +10,12 @@ import typer
 from ami_listener.cli import register as register_ami
 from api.cli import register as register_api
 from asterisk_conf.cli import register as register_asterisk
+from dialer.cli import register as register_dialer
 from hotline.context import cli_state
 from hotline.core_cli import config_app, db_app
 from hotline.errors import HotlineError
 from hotline.logs import configure_logging
+from hotline.loop_cli import register as register_loop
 from hotline_app.demo_cli import register as register_demo
 from hotline_app.report_cli import register as register_report
 from ivr.cli import register as register_ivr
@@ -54,6 +56,8 @@ register_api(app)
 register_demo(app)
 register_report(app)
 register_asterisk(app)
+register_loop(app)
+register_dialer(app)
 
 
 def main() -> None:

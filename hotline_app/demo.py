@@ -134,6 +134,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
     from api.app import create_app
     from api.server import serve
     from hotline.catalogue import load_catalogue
+    from hotline_app import demo_loop
     from hotline_app.demo_transcripts import demo_transcripts_in_thread, model_missing
     from ivr.server import AgiServer
 
@@ -157,6 +158,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
             await asyncio.to_thread(db.upgrade, engine)
             factory = db.make_session_factory(engine)
             logins = await asyncio.to_thread(ensure_users, factory)
+            logins += await asyncio.to_thread(demo_loop.seed, factory, settings)
 
             agi = AgiServer(settings, factory, load_catalogue(settings.agi.catalogue_path))
             agi_port = await agi.start()
@@ -171,6 +173,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
             life.spawn(serve(settings, ready=api_ready, stop=life.stop, app=app), name="api")
             if options.simulated_callers:
                 life.spawn(simulate_callers(settings, options, agi_port, life.stop), name="callers")
+            life.spawn(demo_loop.run_dialer(settings, factory, life.stop), name="dialer")
             # A model configured or downloaded into models_dir (what `hotline models download` does) counts.
             missing = model_missing(settings)
             if missing is not None:

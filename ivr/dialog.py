@@ -8,15 +8,13 @@ outside: the adapter executes the steps and feeds back what happened, so every p
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from hotline.catalogue import Catalogue, Menu, Topic
+from hotline.catalogue import Menu, Topic
 from hotline.domain import OPEN_STATUSES, IvrOutcome
-from ivr import spoken
+from ivr.dialog_base import DialogBase
 from ivr.steps import (
+    AnswerDelivered,
     CallbackCreated,
     CheckQueue,
-    Collect,
     CreateCallback,
     Digits,
     Event,
@@ -26,62 +24,21 @@ from ivr.steps import (
     LookupStatus,
     Mode,
     NoInput,
-    Play,
     QueueLoad,
     RateLimited,
+    ReadAnswer,
+    SendAnswer,
     SetLanguage,
     StatusFound,
     StatusNotFound,
     Step,
-    VisitRecord,
 )
 
-_QUEUEING = (IvrOutcome.QUEUED, IvrOutcome.OPERATOR_FALLBACK)
 
-
-class Dialog:
-    """One call's way through the catalogue.
-
-    `now` decides working hours; `caller_number` None means the caller ID is hidden (no callback,
-    no lookup of the caller's own requests).
-    """
-
-    def __init__(
-        self,
-        catalogue: Catalogue,
-        *,
-        now: datetime,
-        caller_number: str | None,
-        lang: str | None = None,
-        max_retries: int = 2,
-        start_menu: str = "main",
-    ) -> None:
-        self.catalogue = catalogue
-        self.now = now
-        self.caller_number = caller_number
-        start_lang = lang if lang in catalogue.languages else catalogue.default_language
-        self.record = VisitRecord(lang=start_lang)
-        self.max_retries = max_retries
-        # A dialplan may enter the IVR at a submenu (one number per department).
-        self.start_menu = start_menu if start_menu in catalogue.menus else "main"
-        self.mode = Mode.MENU
-        self._menus: list[str] = []  # stack; the last one is shown
-        self._topic: Topic | None = None
-        self._retries = 0
-        self._status_failures = 0
-        self._heard_answer = False
-        self._told_status = False
-        self._register = False
+class Dialog(DialogBase):
+    """One call's way through the catalogue: events in, steps out."""
 
     # ------------------------------------------------------------------ public
-    @property
-    def lang(self) -> str:
-        return self.record.lang
-
-    @property
-    def finished(self) -> bool:
-        return self.mode is Mode.DONE
-
     def start(self) -> list[Step]:
         return [SetLanguage(self.lang), self._play("welcome"), *self._enter_menu(self.start_menu)]
 
@@ -93,7 +50,13 @@ class Dialog:
         if isinstance(event, Hangup | Expired):
             return self._end_abruptly(event)
         if isinstance(event, Digits | NoInput):
-            if self.mode in (Mode.CALLBACK_WAIT, Mode.STATUS_WAIT, Mode.STATUS_LATEST, Mode.QUEUE_CHECK):
+            if self.mode in (
+                Mode.CALLBACK_WAIT,
+                Mode.STATUS_WAIT,
+                Mode.STATUS_LATEST,
+                Mode.QUEUE_CHECK,
+                Mode.ANSWER_WAIT,
+            ):
                 raise RuntimeError(f"{self.mode.value}: waiting for a lookup result, got {event!r}")
             if isinstance(event, Digits) and event.keys:
                 return self._keys(event.keys)
@@ -103,6 +66,8 @@ class Dialog:
             return self._callback_created(event)
         if isinstance(event, QueueLoad):
             return self._queue_load(event)
+        if isinstance(event, AnswerDelivered):
+            return self._answer_delivered(event)
         return self._status_result(event)
 
     def hand_off(self) -> Finish:
@@ -116,66 +81,6 @@ class Dialog:
             self._finish(IvrOutcome.OPERATOR_FALLBACK, topic)
         record = self.record
         return Finish(record.outcome, record.topic, record.queue, self.lang)
-
-    # ------------------------------------------------------------------ helpers
-    def _prompt(self, name: str) -> str:
-        return f"hotline/{self.lang}/{name}"
-
-    def _play(self, name: str) -> Play:
-        return Play(self._prompt(name))
-
-    def _say_digits(self, number: str) -> list[Step]:
-        return [self._play(name) for name in spoken.digits(number)]
-
-    def _say_date(self, day: date) -> list[Step]:
-        return [self._play(name) for name in spoken.date_prompts(day, self.lang)]
-
-    def _collect(self, name: str, *, max_digits: int = 1, timeout_ms: int | None = None) -> Collect:
-        timeout = timeout_ms or self.catalogue.options.digit_timeout_ms
-        return Collect(self._prompt(name), timeout, max_digits)
-
-    def _finish(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
-        self.mode = Mode.DONE
-        self.record.outcome = outcome
-        queue = topic.queue if topic is not None and outcome in _QUEUEING else None
-        if topic is not None:
-            self.record.topic = topic.id
-        self.record.queue = queue
-        return [Finish(outcome, self.record.topic, queue, self.lang)]
-
-    def _goodbye(self, outcome: IvrOutcome, topic: Topic | None) -> list[Step]:
-        return [self._play("goodbye"), *self._finish(outcome, topic)]
-
-    def _queued(self, topic: Topic) -> list[Step]:
-        return [self._play("queued"), *self._finish(IvrOutcome.QUEUED, topic)]
-
-    def _set_mode(self, mode: Mode, label: str) -> None:
-        if mode is not self.mode or label != (self.record.menu_path[-1] if self.record.menu_path else ""):
-            self._retries = 0
-            self.record.menu_path.append(label)
-        self.mode = mode
-
-    def _end_abruptly(self, event: Hangup | Expired) -> list[Step]:
-        if isinstance(event, Expired):
-            outcome = IvrOutcome.TIMED_OUT
-        elif self._told_status:
-            outcome = IvrOutcome.STATUS_TOLD
-        elif self._heard_answer:
-            outcome = IvrOutcome.FAQ
-        elif self.record.callback_id is not None:
-            outcome = IvrOutcome.CALLBACK
-        else:
-            outcome = IvrOutcome.HANGUP
-        self.mode = Mode.DONE
-        self.record.outcome = outcome
-        if self._topic is not None:
-            self.record.topic = self._topic.id
-        # A caller still on the line when the time is up gets a person rather than silence
-        # (the queue already chosen, if the time ran out during the last prompt).
-        timed_out = outcome is IvrOutcome.TIMED_OUT
-        queue = (self.record.queue or self.catalogue.operator.queue) if timed_out else None
-        self.record.queue = queue
-        return [Finish(outcome, self.record.topic, queue, self.lang)]
 
     # ------------------------------------------------------------------ the current prompt again
     def _ask(self) -> list[Step]:
@@ -436,9 +341,25 @@ class Dialog:
         ]
         if found.status in OPEN_STATUSES:
             steps += [self._play("status_expected_by"), *self._say_date(found.expected)]
+        self._answer_number = None
+        if found.has_answer and "status_answer_offer" in self.catalogue.prompts:
+            self._answer_number = found.number
+            steps.append(self._play("status_answer_offer"))
         return steps
 
+    def _answer_delivered(self, event: AnswerDelivered) -> list[Step]:
+        if self.mode is not Mode.ANSWER_WAIT:
+            raise RuntimeError(f"unexpected {event!r} in mode {self.mode.value}")
+        self.mode = Mode.STATUS_AFTER
+        name = ("answer_sms_sent" if event.by_sms else None) if event.ok else "answer_unavailable"
+        plays = [self._play(name)] if name and name in self.catalogue.prompts else []
+        return [*plays, *self._ask()]
+
     def _status_after_key(self, key: str) -> list[Step]:
+        if key in ("2", "3") and self._answer_number is not None:
+            self.mode = Mode.ANSWER_WAIT
+            number = self._answer_number
+            return [ReadAnswer(number) if key == "2" else SendAnswer(number)]
         if key == "1":
             self._set_mode(Mode.STATUS_ENTER, "status:enter")
             return self._ask()

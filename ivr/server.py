@@ -116,7 +116,12 @@ class AgiServer:
         self.cut_after_expiry_s = cut_after_expiry_s
         self.allowed = {normalize_host(host) for host in settings.agi.allowed_peers}
         store = store or IvrStore(
-            session_factory, lookups_per_hour=settings.agi.status_lookups_per_hour, zone=settings.zone
+            session_factory,
+            lookups_per_hour=settings.agi.status_lookups_per_hour,
+            zone=settings.zone,
+            limits=settings.lookups,
+            sms=settings.sms,
+            sounds_dir=settings.agi.sounds_dir,
         )
         self.handler = CallHandler(
             catalogue,

@@ -21,6 +21,7 @@ from hotline.domain import IvrOutcome
 from ivr.agi import CallerHungUp, CommandRejected, PeerGone, SocketAgi
 from ivr.dialog import Dialog
 from ivr.steps import (
+    AnswerDelivered,
     CallbackCreated,
     CheckQueue,
     Collect,
@@ -34,6 +35,8 @@ from ivr.steps import (
     NoInput,
     Play,
     QueueLoad,
+    ReadAnswer,
+    SendAnswer,
     SetLanguage,
     Step,
 )
@@ -263,6 +266,14 @@ class CallHandler:
             return Digits(keys) if keys else NoInput()
         if isinstance(step, LookupStatus):
             return self.store.lookup_status(call.caller_number, step.number, self.clock())
+        if isinstance(step, SendAnswer):
+            sent = self.store.send_answer_sms(call.caller_number, step.number, dialog.lang)
+            return AnswerDelivered(sent, True)
+        if isinstance(step, ReadAnswer):
+            prompt = self.store.answer_prompt(call.caller_number, step.number)
+            if prompt is not None:
+                agi.stream_file(prompt)
+            return AnswerDelivered(prompt is not None, False)
         if isinstance(step, CheckQueue):
             try:
                 return QueueLoad(self.store.queue_waiting(call.pbx, step.queue, self.clock()))

@@ -44,6 +44,20 @@ class LookupStatus:
 
 
 @dataclass(frozen=True)
+class ReadAnswer:
+    """Play the answer text of request `number` (synthesized); answer with AnswerDelivered."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class SendAnswer:
+    """Send the answer text of request `number` by SMS to the caller; answer with AnswerDelivered."""
+
+    number: str
+
+
+@dataclass(frozen=True)
 class CreateCallback:
     """Record a callback request; answer with CallbackCreated."""
 
@@ -68,7 +82,17 @@ class Finish:
     lang: str
 
 
-Step = Play | Collect | SetLanguage | LookupStatus | CreateCallback | CheckQueue | Finish
+Step = (
+    Play
+    | Collect
+    | SetLanguage
+    | LookupStatus
+    | CreateCallback
+    | CheckQueue
+    | ReadAnswer
+    | SendAnswer
+    | Finish
+)
 
 
 # ---------------------------------------------------------------------------- events (input)
@@ -98,6 +122,14 @@ class StatusFound:
     status: str  # a hotline.models.RequestStatus value
     registered: date
     expected: date
+    # The request has an answer text and it is the caller's own request (same phone number).
+    has_answer: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerDelivered:
+    ok: bool
+    by_sms: bool
 
 
 @dataclass(frozen=True)
@@ -130,6 +162,7 @@ Event = (
     | RateLimited
     | CallbackCreated
     | QueueLoad
+    | AnswerDelivered
 )
 
 
@@ -147,6 +180,7 @@ class Mode(enum.Enum):
     STATUS_ENTER = "status_enter"
     STATUS_WAIT = "status_wait"
     STATUS_AFTER = "status_after"
+    ANSWER_WAIT = "answer_wait"
     DONE = "done"
 
 

@@ -6,29 +6,39 @@ one short transaction when it starts, one when it ends, and one per lookup or ca
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import lookup_limits, sms
 from hotline.citizen import find_request, latest_request_of
 from hotline.db import transaction
+from hotline.errors import HotlineError
 from hotline.live import LiveView
+from hotline.lookup_limits import same_phone
+from hotline.loop_settings import LookupLimits, SmsSettings
 from hotline.models import (
     CallbackRequest,
     CallbackStatus,
     CallerPreference,
+    CitizenRequest,
     IvrVisit,
     LiveSnapshot,
     StatusLookup,
 )
 from ivr.steps import RateLimited, StatusFound, StatusNotFound, VisitRecord
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,20 @@ class CallInfo:
 
 class IvrStore:
     def __init__(
-        self, session_factory: sessionmaker[Session], *, lookups_per_hour: int, zone: ZoneInfo
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        lookups_per_hour: int,
+        zone: ZoneInfo,
+        limits: LookupLimits | None = None,
+        sms: SmsSettings | None = None,
+        sounds_dir: Path | None = None,
     ) -> None:
+        # Unknown-number limits per caller and for everyone (hotline/lookup_limits.py).
+        self.limits = limits or LookupLimits()
+        # Answers by SMS (hotline/sms.py) and read out (synthesized into the sounds folder).
+        self.sms = sms or SmsSettings()
+        self.sounds_dir = sounds_dir
         self.session_factory = session_factory
         self.zone = zone  # the registration date is said as the caller's local date
         self._waiting: dict[str, tuple[datetime, dict[str, int] | None]] = {}
@@ -168,10 +190,9 @@ class IvrStore:
                 )
                 if (recent or 0) >= self.lookups_per_hour:
                     return RateLimited()
-                request = find_request(session, number)
-                session.add(
-                    StatusLookup(caller_number=who, number_tried=number, found=request is not None, at=now)
-                )
+                verdict, request = lookup_limits.lookup(session, self.limits, who=who, number=number, now=now)
+                if verdict is not lookup_limits.Verdict.ALLOWED:
+                    return RateLimited()
             if request is None:
                 return StatusNotFound()
             return StatusFound(
@@ -179,7 +200,51 @@ class IvrStore:
                 status=request.status.value,
                 registered=request.created_at.astimezone(self.zone).date(),
                 expected=request.expected_at,
+                has_answer=bool(request.answer_text) and same_phone(request.caller_number, caller_number),
             )
+
+    def _own_answered(
+        self, session: Session, caller_number: str | None, number: str
+    ) -> CitizenRequest | None:
+        # Only the caller who made the request hears or gets its answer (the number alone is not enough).
+        request = find_request(session, number)
+        if request is None or not request.answer_text or not same_phone(request.caller_number, caller_number):
+            return None
+        return request
+
+    def send_answer_sms(self, caller_number: str | None, number: str, lang: str) -> bool:
+        if not caller_number:
+            return False
+        with self._transaction() as session:
+            request = self._own_answered(session, caller_number, number)
+            if request is None:
+                return False
+            return sms.send_answer(session, self.sms, request, to=caller_number, lang=lang, by="ivr")
+
+    def answer_prompt(self, caller_number: str | None, number: str) -> str | None:
+        """The answer text as a prompt (path under the sounds folder, no extension), synthesized once."""
+        if self.sounds_dir is None:
+            return None
+        with self._transaction() as session:
+            request = self._own_answered(session, caller_number, number)
+            text = request.answer_text if request is not None else None
+        if not text:
+            return None
+        from ivr.prompts import VOICES, _tools, synthesize
+
+        name = f"hotline/answers/{number}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        target = self.sounds_dir / f"{name}.wav"
+        if not target.exists():
+            try:
+                espeak, sox = _tools()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                synthesize(text, VOICES["ru"], target, espeak=espeak, sox=sox)
+            except (HotlineError, OSError) as exc:
+                log.error(
+                    "answer text could not be synthesized", extra={"request": number, "error": str(exc)}
+                )
+                return None
+        return name
 
     def create_callback(
         self,

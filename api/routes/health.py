@@ -10,10 +10,20 @@ from sqlalchemy import func, select, text
 from api.deps import WiringDep
 from api.schemas import BacklogCheck, DatabaseCheck, Health, HealthChecks, LiveCheck, PbxCheck
 from hotline.jobs import waiting_for_model
+from hotline.live import liveness
 from hotline.models import JobStatus, Pbx, TranscriptionJob
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["health"])
+# What the listener counts and never hides (a state error is a listener bug: it must stay 0).
+LISTENER_COUNTERS = (
+    "parse_errors_total",
+    "state_errors_total",
+    "lost_calls_total",
+    "values_cleaned_total",
+    "rows_rejected_total",
+    "records_lost_total",
+)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -44,17 +54,21 @@ def health(wiring: WiringDep, response: Response) -> Health:
             status="down", checks=HealthChecks(database=DatabaseCheck(ok=False, error=type(exc).__name__))
         )
     pbxes: dict[str, PbxCheck] = {}
+    now = utcnow()
     for configured in wiring.settings.ami.pbxes:
         row = rows.get(configured.name)
-        connected = bool(row and row.connected)
-        ok &= connected
+        state = liveness(row, now, wiring.settings.ami.stale_after_s)
+        ok &= state.live
         pbxes[configured.name] = PbxCheck(
-            ok=connected,
-            connected=connected,
+            ok=state.live,
+            connected=bool(row and row.connected),
+            heartbeat_at=_iso(row.heartbeat_at) if row else None,
+            not_live_since=_iso(state.since),
             last_event_at=_iso(row.last_event_at) if row else None,
             last_disconnected_at=_iso(row.last_disconnected_at) if row else None,
             reconnects_total=row.reconnects_total if row else 0,
-            error=None if connected else ("never connected" if row is None else "disconnected"),
+            **{name: getattr(row, name) if row else 0 for name in LISTENER_COUNTERS},
+            error=state.reason,
         )
     oldest_age = (utcnow() - oldest).total_seconds() if oldest else 0.0
     hub = wiring.hub

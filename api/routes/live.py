@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, WiringDep
 from api.history import waiting_series
-from api.live_hub import LiveHub, sse
+from api.live_hub import LiveHub
 from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
 from hotline.models import QueueEntry
 from hotline.privacy import masks
@@ -60,7 +60,7 @@ def stream_response(hub: LiveHub, *, masked: bool) -> StreamingResponse:
     async def events() -> AsyncIterator[bytes]:
         ends_at = loop.time() + STREAM_MAX_S
         try:
-            yield b"retry: 1000\n\n" + sse("snapshot", hub.snapshot(masked=masked))
+            yield b"retry: 1000\n\n" + hub.snapshot_message(masked=masked)
             while loop.time() < ends_at:
                 chunk = await queue.get()
                 # Whatever else is already queued goes in the same write: one send per wake-up.

@@ -14,15 +14,27 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SupervisorUser, WiringDep
 from api.live_hub import LiveHub
+from hotline.live import liveness
 from hotline.models import JobStatus, Pbx, Transcript, TranscriptionJob
+from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["metrics"])
 
 
+_LISTENER_COUNTERS = (
+    ("state_errors_total", "Well-formed AMI events the listener's state machine failed on (a bug)"),
+    ("lost_calls_total", "Calls closed as lost_during_disconnect"),
+    ("values_cleaned_total", "Values cleaned before saving (NUL bytes stripped, cut to size)"),
+    ("rows_rejected_total", "Rows the database refused, set aside"),
+    ("records_lost_total", "Unsaved rows dropped because the retry buffer was full"),
+)
+
+
 class _Snapshot(Collector):
-    def __init__(self, session: Session, hub: LiveHub) -> None:
+    def __init__(self, session: Session, hub: LiveHub, stale_after_s: float) -> None:
         self.session = session
         self.hub = hub
+        self.stale_after_s = stale_after_s
 
     def collect(self) -> Iterator[Metric]:
         waiting = GaugeMetricFamily(
@@ -44,12 +56,23 @@ class _Snapshot(Collector):
             "hotline_ami_parse_errors", "AMI messages that failed to parse", labels=["pbx"]
         )
         reconnects = CounterMetricFamily("hotline_ami_reconnects", "AMI reconnections", labels=["pbx"])
+        live = GaugeMetricFamily(
+            "hotline_ami_live", "Listener heartbeat fresh and PBX connected (1) or not (0)", labels=["pbx"]
+        )
+        counters = [
+            CounterMetricFamily(f"hotline_ami_{name.removesuffix('_total')}", text, labels=["pbx"])
+            for name, text in _LISTENER_COUNTERS
+        ]
+        now = utcnow()
         for pbx in self.session.scalars(select(Pbx)):
             connected.add_metric([pbx.name], 1.0 if pbx.connected else 0.0)
             events.add_metric([pbx.name], pbx.events_total)
             errors.add_metric([pbx.name], pbx.parse_errors_total)
             reconnects.add_metric([pbx.name], pbx.reconnects_total)
-        yield from (connected, events, errors, reconnects)
+            live.add_metric([pbx.name], 1.0 if liveness(pbx, now, self.stale_after_s).live else 0.0)
+            for family, (name, _) in zip(counters, _LISTENER_COUNTERS, strict=True):
+                family.add_metric([pbx.name], getattr(pbx, name))
+        yield from (connected, events, errors, reconnects, live, *counters)
 
         backlog = GaugeMetricFamily(
             "hotline_transcription_jobs", "Transcription jobs by status", labels=["status"]
@@ -79,6 +102,6 @@ class _Snapshot(Collector):
 )
 def metrics(user: SupervisorUser, session: SessionDep, wiring: WiringDep) -> Response:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(session, wiring.hub))
+    registry.register(_Snapshot(session, wiring.hub, wiring.settings.ami.stale_after_s))
     body = generate_latest(registry)
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import Principal, authenticate
+from api.auth import Principal, authenticate, require
 from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, SupervisorUser, WiringDep, masking
 from api.i18n import LANGUAGES, catalogue, pick_language, translator
 from api.routes.requests import NUMBER, WRITE_ROLES
@@ -80,8 +80,13 @@ def login(request: Request) -> Response:
 
 
 @router.get("/")
-def home(user: CurrentUser) -> Response:
-    target = {Role.SUPERVISOR: "/wallboard", Role.ANALYST: "/search"}.get(user.role, "/wallboard")
+def home(user: Annotated[Principal, require(*Role)]) -> Response:
+    target = {
+        Role.SUPERVISOR: "/wallboard",
+        Role.ANALYST: "/search",
+        Role.OPERATOR: "/desk",
+        Role.DEPARTMENT: "/department",
+    }.get(user.role, "/wallboard")
     return RedirectResponse(target, status_code=303)
 
 

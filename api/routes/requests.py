@@ -15,7 +15,7 @@ from api.csvout import csv_response
 from api.deps import SUPERVISING, CurrentUser, SessionDep, SettingsDep, SupervisorUser, masking
 from api.schemas import CSV_TOO, Escalated, Open311Request, OverdueList, OverdueRequest, RequestPage
 from api.validation import Text, column_max
-from hotline import citizen
+from hotline import citizen, digest
 from hotline.models import Call, CitizenRequest, RequestStatus
 from hotline.privacy import Masking
 from hotline.settings import Settings
@@ -133,10 +133,11 @@ def overdue(
 
 @router.post(
     "/api/requests/overdue/escalate",
-    summary="Mark overdue requests as escalated to the head of department; returns the newly escalated.",
+    summary="Escalate overdue requests to their department heads (history, audit, e-mail when "
+    "routing.mail is set); returns the newly escalated.",
 )
 def escalate(session: SessionDep, settings: SettingsDep, user: SupervisorUser) -> Escalated:
-    rows = citizen.escalate_overdue(session, today=_today(settings))
+    rows = digest.escalate_overdue(session, settings.routing.mail, today=_today(settings))
     answer = Escalated(escalated=[row.number for row in rows])
     session.commit()
     return answer

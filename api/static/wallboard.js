@@ -7,7 +7,7 @@ const NUM = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0 });
 const HHMM = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TZ });
 const STREAM = TV ? "/api/tv/stream" : "/api/live/stream";
 const TODAY = TV ? "/api/tv/today" : "/api/live/today?step_min=5";
-const state = { views: {}, kpis: [], alerts: [], lastEvent: Date.now() };
+const state = { views: {}, kpis: [], alerts: [], callbacks: {}, supervisorAlerts: [], lastEvent: Date.now() };
 const curve = { dayStart: null, waiting: [], sl: [] };
 let chart = null;
 let source = null;
@@ -46,7 +46,7 @@ function queueCard(view, queue, now) {
   const count = (s) => members.filter((m) => m.state === s).length;
   const longestSince = queue.waiting.length ? Math.min(...queue.waiting.map((c) => Date.parse(c.joined_at))) : 0;
   const kpi = kpiFor(view.pbx, queue.name);
-  const callbacks = queue.callbacks_pending ?? (kpi ? kpi.callbacks_pending : undefined);
+  const callbacks = state.callbacks[queue.name] ?? 0;  // promised callbacks not yet done (hotline.callbacks)
   const level = levelOf(view.pbx, queue.name);
   return el("article", { class: "card" + (level ? " level-" + level : ""), "data-queue": queue.name, "data-level": level || "ok" },
     el("h2", {}, queue.name),
@@ -56,13 +56,13 @@ function queueCard(view, queue, now) {
       el("span", {}, t("longest_wait") + " ", longestSince ? ticking(longestSince) : el("b", {}, clock(0))),
       el("span", {}, t("agents_free") + " ", el("b", {}, NUM.format(count("free")))),
       el("span", {}, t("agents_talking") + " ", el("b", {}, NUM.format(count("talking")))),
-      el("span", {}, t("agents_paused") + " ", el("b", {}, NUM.format(count("paused"))))),
+      el("span", {}, t("agents_paused") + " ", el("b", {}, NUM.format(count("paused")))),
+      el("span", {}, t("callbacks_pending") + " ", el("b", { class: "callbacks-count", "data-queue": queue.name }, NUM.format(callbacks)))),
     kpi ? el("div", { class: "row kpi" },
       el("span", {}, t("offered") + " ", el("b", {}, NUM.format(kpi.offered))),
       el("span", {}, t("answered") + " ", el("b", {}, NUM.format(kpi.answered))),
       el("span", {}, t("abandoned_today") + " ", el("b", {}, NUM.format(kpi.abandoned))),
-      el("span", {}, t("sl_today") + " ", el("b", { class: "sl" }, kpi.service_level_pct === null ? "—" : NUM.format(kpi.service_level_pct) + "%")),
-      callbacks === undefined ? "" : el("span", {}, t("callbacks_pending") + " ", el("b", {}, NUM.format(callbacks)))) : "");
+      el("span", {}, t("sl_today") + " ", el("b", { class: "sl" }, kpi.service_level_pct === null ? "—" : NUM.format(kpi.service_level_pct) + "%"))) : "");
 }
 
 function agentRow(agent, calls) {
@@ -86,10 +86,13 @@ function render() {
   const agentsBody = document.getElementById("agents");
   const banner = document.getElementById("banner");
   queuesBox.replaceChildren(); waitingBody.replaceChildren(); agentsBody.replaceChildren();
-  const down = Object.values(state.views).filter((view) => !view.connected).map((view) => view.pbx);
+  // A view that is not live comes without numbers: say since when, never show a frozen picture.
+  const notLive = Object.values(state.views).filter((view) => view.live === false).map((view) =>
+    t("not_live_since") + " " + (view.not_live_since ? new Date(view.not_live_since).toLocaleTimeString([], { hour12: false }) : "—") + ": " + view.pbx);
+  const down = Object.values(state.views).filter((view) => !view.connected && view.live !== false).map((view) => view.pbx);
   const stale = Date.now() - state.lastEvent > 45000;
-  banner.hidden = !(down.length || stale);
-  banner.textContent = down.length ? t("pbx_down") + ": " + down.join(", ") : stale ? t("live_stale") : "";
+  banner.hidden = !(notLive.length || down.length || stale);
+  banner.textContent = notLive.length ? notLive.join("; ") : down.length ? t("pbx_down") + ": " + down.join(", ") : stale ? t("live_stale") : "";
   const now = Date.now();
   for (const view of Object.values(state.views)) {
     for (const queue of view.queues) {
@@ -170,6 +173,16 @@ function beep() {
   } catch (error) { /* no audio device: the colours still say it */ }
 }
 
+// Alerts raised outside the queues (the status-lookup limit tripped...), acknowledged by a supervisor.
+function showSupervisorAlerts(alerts) {
+  const box = document.getElementById("supervisor-alerts");
+  if (!box) return;
+  box.hidden = !alerts.length;
+  box.replaceChildren(...alerts.map((alert) => el("p", { class: "alert", "data-id": String(alert.id) },
+    HHMM.format(new Date(alert.at)) + " " + alert.message + " ",
+    TV ? "" : el("button", { type: "button", onclick: () => api("/api/alerts/" + alert.id + "/ack", { method: "POST" }) }, "OK"))));
+}
+
 function setAlerts(alerts) {
   const reds = (list) => new Set(list.filter((a) => a.level === "red").map((a) => a.pbx + "/" + a.queue + "/" + a.metric));
   const before = reds(state.alerts);
@@ -204,7 +217,8 @@ function connect() {
   source.addEventListener("snapshot", (event) => {
     const data = JSON.parse(event.data);
     state.views = {}; for (const view of data.views) state.views[view.pbx] = view;
-    state.kpis = data.kpis || []; setAlerts(data.alerts); state.lastEvent = Date.now(); render(); sample();
+    state.kpis = data.kpis || []; setAlerts(data.alerts); state.callbacks = data.callbacks || {};
+    showSupervisorAlerts(data.supervisor_alerts || []); state.lastEvent = Date.now(); render(); sample();
   });
   source.addEventListener("view", (event) => {
     const view = JSON.parse(event.data); state.views[view.pbx] = view; state.lastEvent = Date.now(); render(); sample();
@@ -216,6 +230,8 @@ function connect() {
   });
   source.addEventListener("kpis", (event) => { state.kpis = JSON.parse(event.data); state.lastEvent = Date.now(); render(); });
   source.addEventListener("alerts", (event) => { setAlerts(JSON.parse(event.data)); state.lastEvent = Date.now(); render(); });
+  source.addEventListener("callbacks", (event) => { state.callbacks = JSON.parse(event.data); render(); });
+  source.addEventListener("supervisor_alerts", (event) => { showSupervisorAlerts(JSON.parse(event.data)); });
   source.addEventListener("ping", () => { state.lastEvent = Date.now(); });
   source.onopen = () => { state.lastEvent = Date.now(); BOARD.dataset.connected = "1"; render(); };
   source.onerror = () => {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hotline.domain import (
     AgentPeriodKind,
+    AttemptResult,
     CallbackStatus,
     CallOutcome,
     HitKind,
@@ -42,6 +43,12 @@ from hotline.models.calls import (
     RequestStatusChange,
     StatusLookup,
 )
+from hotline.models.routing import (
+    CallbackAttempt,
+    Department,
+    DepartmentMember,
+    SupervisorAlert,
+)
 from hotline.models.transcripts import (
     Incident,
     KeywordHit,
@@ -59,14 +66,18 @@ __all__ = [
     "AgentPeriod",
     "AgentPeriodKind",
     "ApiToken",
+    "AttemptResult",
     "AuditLog",
     "Base",
     "Call",
     "CallOutcome",
+    "CallbackAttempt",
     "CallbackRequest",
     "CallbackStatus",
     "CallerPreference",
     "CitizenRequest",
+    "Department",
+    "DepartmentMember",
     "HitKind",
     "Incident",
     "IvrOutcome",
@@ -82,6 +93,7 @@ __all__ = [
     "Role",
     "Speaker",
     "StatusLookup",
+    "SupervisorAlert",
     "TopicScore",
     "Transcript",
     "TranscriptSegment",

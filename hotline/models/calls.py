@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +29,9 @@ from hotline.domain import (
 )
 from hotline.models.base import Base, stored_enum
 from hotline.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from hotline.models.routing import Department
 
 
 # ---------------------------------------------------------------------------- PBX and live state
@@ -47,6 +51,14 @@ class Pbx(Base):
     events_total: Mapped[int] = mapped_column(BigInteger, default=0)
     parse_errors_total: Mapped[int] = mapped_column(BigInteger, default=0)
     reconnects_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Written by the listener every few seconds, also when the PBX is idle: older than the API's
+    # staleness limit means the listener is dead, whatever `connected` says.
+    heartbeat_at: Mapped[datetime | None]
+    state_errors_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    lost_calls_total: Mapped[int] = mapped_column(BigInteger, default=0)  # lost_during_disconnect
+    values_cleaned_total: Mapped[int] = mapped_column(BigInteger, default=0)  # NUL stripped / cut
+    rows_rejected_total: Mapped[int] = mapped_column(BigInteger, default=0)  # refused by the database
+    records_lost_total: Mapped[int] = mapped_column(BigInteger, default=0)  # retry buffer overflow
 
 
 class LiveSnapshot(Base):
@@ -94,6 +106,8 @@ class Call(Base):
     recording_file: Mapped[str | None] = mapped_column(String(1024))
     ivr_visit_id: Mapped[int | None] = mapped_column(ForeignKey("ivr_visit.id", ondelete="SET NULL"))
     ended_at: Mapped[datetime | None]
+    # Rebuilt after the fact from Asterisk's queue_log and CDR (the listener was down), not from AMI.
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     queue_entries: Mapped[list[QueueEntry]] = relationship(
         back_populates="call", cascade="all, delete-orphan"
@@ -234,7 +248,15 @@ class CitizenRequest(Base):
     expected_at: Mapped[date] = mapped_column(Date)
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # Routing (revision 0006): the competent department, who took it there, and its answer.
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
 
+    department: Mapped[Department | None] = relationship(lazy="joined")
     history: Mapped[list[RequestStatusChange]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestStatusChange.changed_at"
     )
@@ -274,3 +296,8 @@ class CallbackRequest(Base):
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Dial-back (revision 0006): attempts so far, when the next may start, why it was given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    give_up_reason: Mapped[str | None] = mapped_column(String(255))

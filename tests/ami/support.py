@@ -14,8 +14,9 @@ from panoramisk.message import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami_listener.capture import load_capture, with_timestamp
 from ami_listener.events import headers_of
-from ami_listener.replay import ReplayServer, load_capture, with_timestamp
+from ami_listener.replay import ReplayServer
 from ami_listener.runner import replay_settings, run_until_stream_ends
 from ami_listener.service import AmiService
 from hotline import db
@@ -105,10 +106,14 @@ async def replay_capture(
     capture: Path, settings: Settings, session_factory: sessionmaker[Session], **server_args: Any
 ) -> ReplayResult:
     """Run the production listener against a ReplayServer until the capture has been played."""
+    pbx_paths = server_args.pop("pbx_paths", {})
     server = ReplayServer(capture, speed=server_args.pop("speed", 0.0), **server_args)
     port = await server.start()
     views: list[LiveView] = []
-    service = AmiService(replay_settings(settings, "lab", port), session_factory, on_change=views.append)
+    replaying = replay_settings(settings, "lab", port)
+    for key, value in pbx_paths.items():
+        setattr(replaying.ami.pbxes[0], key, value)
+    service = AmiService(replaying, session_factory, on_change=views.append)
     try:
         await asyncio.wait_for(run_until_stream_ends(service, server), 60)
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from ami_listener.replay import load_capture
+from ami_listener.capture import load_capture
 from ami_listener.runner import replay_settings
 from ami_listener.service import AmiService
 from hotline import db

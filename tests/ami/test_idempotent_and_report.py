@@ -115,7 +115,7 @@ async def test_live_view_is_coalesced_and_ends_with_the_final_picture(
     views = result.views
     assert len(views) >= 2
     gaps = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(views)]
-    from ami_listener.service import PUBLISH_EVERY_S
+    from ami_listener.link import PUBLISH_EVERY_S
 
     # Coalesced: at most one publish per PUBLISH_EVERY_S (the last is the final flush).
     assert min(gaps[:-1], default=1.0) >= PUBLISH_EVERY_S - 0.01

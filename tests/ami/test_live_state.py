@@ -84,7 +84,7 @@ def test_waiting_callers_keep_position_order_in_load() -> None:
     for headers, at in capture_headers(capture_path("load")):
         processor.handle(headers, at)
         if headers.get("event") == "QueueCallerJoin":
-            waiting = processor.state.waiting[str(headers["queue"])]
+            waiting = processor.state.queues.waiting[str(headers["queue"])]
             assert [w.uniqueid for w in waiting].index(str(headers["uniqueid"])) + 1 == int(
                 str(headers["position"])
             )
@@ -123,4 +123,4 @@ def test_a_late_leg_never_reopens_a_finished_call() -> None:
     processor.state.take_changes()
     processor.handle(first_channel, messages[-1][1])  # the same channel announced again, too late
     assert processor.state.take_changes().calls == []
-    assert processor.state.calls == {}
+    assert processor.state.calls.open == {}

@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.models import AgentPeriod, AgentPeriodKind, Call, CallOutcome, Pbx, QueueEntry
+from hotline.models import (
+    AgentPeriod,
+    AgentPeriodKind,
+    Call,
+    CallOutcome,
+    Pbx,
+    QueueEntry,
+    Recording,
+    TranscriptionJob,
+)
 from tests.ami.support import (
     capture_linkedids,
     capture_path,
@@ -76,6 +85,11 @@ async def test_load_capture_matches_queue_log(
         pbx = session.scalars(select(Pbx)).one()
         recordings = [c.recording_file for c in session.scalars(select(Call)) if c.recording_file]
         talks = session.scalars(select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.TALK)).all()
+        queued = session.execute(
+            select(Recording.path, Recording.call_id).join(
+                TranscriptionJob, TranscriptionJob.recording_id == Recording.id
+            )
+        ).all()
     assert pbx.name == "lab"
     assert pbx.events_total == link.processor.events_total > 26000
     assert pbx.parse_errors_total == 0
@@ -84,6 +98,9 @@ async def test_load_capture_matches_queue_log(
     facts = queue_log_facts(CAPTURES / "load" / "load.queue_log")
     assert len(recordings) == sum(facts.entered.values())
     assert all(Path(r).parent == (tmp_path / "recordings").resolve() for r in recordings)
+    # Each one queued once for transcription, linked to its call.
+    assert sorted(path for path, _ in queued) == sorted(recordings)
+    assert all(call_id is not None for _, call_id in queued)
     assert len(talks) == sum(facts.answered.values())
     assert all(t.ended_at is not None for t in talks)
 

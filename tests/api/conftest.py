@@ -72,12 +72,17 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     return Template(path, tokens)
 
 
-@pytest.fixture
-def settings(template: Template, tmp_path: Path) -> Settings:
+def template_copy(template: Template, tmp_path: Path) -> str:
+    """A test's own copy of the template database (and its recordings folder); returns its URL."""
     (tmp_path / "recordings").mkdir()
     target = tmp_path / "hotline.db"
     shutil.copyfile(template.path, target)
-    return api_settings(f"sqlite:///{target}", tmp_path)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(template: Template, tmp_path: Path) -> Settings:
+    return api_settings(template_copy(template, tmp_path), tmp_path)
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import transaction
 from hotline.live import AgentState, AgentView, LiveView, QueueMemberView, QueueView, WaitingCaller, publish
 from hotline.live_patch import apply
+from hotline.models import Pbx
 from hotline.timeutil import utcnow
 
 PAVEL = QueueMemberView(interface="Local/agent7@agents/n", name="Павел Лебедев", state=AgentState.FREE)
@@ -57,7 +59,11 @@ def view_with_waiting(count: int, *, connected: bool = True, paused: bool = Fals
 
 
 def publish_view(factory: sessionmaker[Session], view: LiveView) -> int:
+    """Publish as the listener does: the view and, in the same transaction, its heartbeat."""
     with transaction(factory) as session:
+        row = session.scalar(select(Pbx).where(Pbx.name == view.pbx)) or Pbx(name=view.pbx)
+        row.connected, row.heartbeat_at = view.connected, utcnow()
+        session.add(row)
         return publish(session, view)
 
 

@@ -11,10 +11,14 @@ from api.deps import api_routes, route_roles
 from hotline.models import Role
 from tests.api.conftest import TestClient, Users, login
 
-PUBLIC = {"/health", "/login", "/api/login", "/docs"}
-SAMPLE = {"number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1"}
+# Citizen self-service needs no login (api/routes/public.py): FAQ and the status check.
+PUBLIC = {"/health", "/login", "/api/login", "/docs", "/public", "/public/status"}
+SAMPLE = {
+    "number": "2601010001", "recording_id": "1", "transcript_id": "1", "incident_id": "1",
+    "name": "water_utility", "callback_id": "1", "alert_id": "1",
+}  # fmt: skip
 # Routes whose right-role answer is a stream that never ends; their 401/403 are still checked.
-STREAMS = {"/api/live/stream"}
+STREAMS = {"/api/live/stream", "/api/desk/stream"}
 # Wall screens: a TV token from settings (api/routes/tv.py), never a user; tested in test_wallboard.py.
 TV_ROUTES = {"/tv", "/api/tv/stream", "/api/tv/today"}
 

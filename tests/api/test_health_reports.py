@@ -27,7 +27,7 @@ def test_health_is_503_while_a_configured_pbx_is_down(
         assert down.status_code == 503
         assert down.json()["checks"]["ami"]["lab"]["error"] == "never connected"
         with transaction(factory) as session:
-            session.add(Pbx(name="lab", connected=True, last_event_at=utcnow()))
+            session.add(Pbx(name="lab", connected=True, last_event_at=utcnow(), heartbeat_at=utcnow()))
         up = client.get("/health")
         assert up.status_code == 200
         assert up.json()["checks"]["database"]["ok"] is True

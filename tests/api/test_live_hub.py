@@ -1,19 +1,23 @@
-"""The live hub alone: Redis wakes it at once; a database outage is survived and reported."""
+"""The live hub alone: Redis wakes it at once; a database outage is survived and reported; a viewer that
+falls behind gets the latest state, not a backlog, and holds no one else up."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.csvout import csv_response
-from api.live_hub import REDIS_CHANNEL, LiveHub
+from api.live_hub import REDIS_CHANNEL, SUBSCRIBER_BACKLOG, LiveHub
 from hotline import db
 from hotline.settings import DatabaseSettings, Settings
-from tests.api.live_data import publish_view, view_with_waiting
+from tests.api.live_data import follow, publish_view, view_with_waiting
 from tests.conftest import REDIS_URL, service_missing
 
 
@@ -63,6 +67,43 @@ async def test_an_api_started_before_the_schema_exists_recovers_once_migrated(
     assert hub.failing == 0
     assert hub.snapshot()["views"][0]["queues"][0]["name"] == "other"
     engine.dispose()
+
+
+def _events(queue: asyncio.Queue[bytes]) -> list[tuple[str, Any]]:
+    out = []
+    while not queue.empty():
+        for block in queue.get_nowait().decode().split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+            if "event" in fields:
+                out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
+def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    hub = LiveHub(factory, settings, kpi_source=None)
+    slow, reading = hub.subscribe(), hub.subscribe()
+    base = view_with_waiting(2)
+    changes = SUBSCRIBER_BACKLOG * 3
+    received: list[tuple[str, Any]] = []
+    for step in range(changes):
+        view = base.model_copy(update={"at": base.at + timedelta(seconds=step)})
+        view.queues[0].waiting[0].position = step + 1  # each change differs from the last
+        hub.apply_pushed(json.dumps({"view": view.model_dump(mode="json")}))
+        received.extend(_events(reading))  # this viewer keeps up
+    latest = hub.views[base.pbx]
+    assert latest["queues"][0]["waiting"][0]["position"] == changes
+    # The reader saw every change in order; the slow one holds a bounded queue ending in the latest state.
+    assert [kind for kind, _ in received].count("patch") + [kind for kind, _ in received].count(
+        "view"
+    ) == changes
+    assert list(follow(received))[-1] == latest
+    assert slow.qsize() <= SUBSCRIBER_BACKLOG
+    behind = _events(slow)
+    assert behind[0][0] == "snapshot"
+    assert len(behind) < changes
+    assert list(follow(behind))[-1] == latest
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:

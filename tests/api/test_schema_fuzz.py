@@ -37,7 +37,7 @@ def success_matches_its_model(ctx: CheckContext, response: Response, case: schem
 
 
 # The push stream never ends by design; its guard is covered in test_access.
-ENDLESS = {"/api/live/stream"}
+ENDLESS = {"/api/live/stream", "/api/desk/stream"}
 # A few per operation and role in CI; HOTLINE_FUZZ_EXAMPLES=200 for a deeper run by hand.
 EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "8"))
 
@@ -89,4 +89,5 @@ def test_no_operation_answers_with_a_server_error(
                 case.validate_response(response, checks=[not_a_server_error, success_matches_its_model])
 
         fuzz()
-    assert len(tried) >= 10
+    # The narrow roles (operator, department) have fewer routes; each role must still have run some.
+    assert len(tried) >= (10 if role in (Role.SUPERVISOR, Role.ANALYST, Role.ADMIN) else 5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,7 +22,7 @@ from hotline.privacy import Masking
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from hotline.wallboard_settings import Thresholds, WallboardSettings
-from tests.api.conftest import RunningServer, Template, TestClient
+from tests.api.conftest import RunningServer, Template, TestClient, template_copy
 from tests.api.live_data import publish_view, view_with_waiting
 from tests.api.test_live import _events
 from tests.conftest import demo_settings
@@ -60,14 +59,14 @@ def test_the_caller_an_operator_talks_to_is_masked_too() -> None:
 
 @pytest.fixture
 def board_settings(template: Template, tmp_path: Path) -> Settings:
-    (tmp_path / "recordings").mkdir()
-    target = tmp_path / "hotline.db"
-    shutil.copyfile(template.path, target)
     return demo_settings(
-        f"sqlite:///{target}",
+        template_copy(template, tmp_path),
         tmp_path,
         api={"port": 0, "cookie_secure": False},
         wallboard={"thresholds_by_queue": {"other": OTHER}, "tv_tokens": {"hall": TV_TOKEN}},
+        # Views are published once, with one heartbeat, and watched for longer than the default
+        # staleness limit: no listener keeps the heartbeat up here.
+        ami={"stale_after_s": 600},
     )
 
 

@@ -14,7 +14,8 @@ PRODUCT_TABLES = {
     "pbx", "live_snapshot", "call", "queue_entry", "agent", "agent_period", "ivr_visit", "caller_preference",
     "status_lookup", "citizen_request", "request_status_change", "callback_request", "recording",
     "transcription_job", "transcript", "transcript_segment", "transcript_word", "keyword_hit", "topic_score",
-    "incident", "app_user", "api_token", "audit_log",
+    "incident", "app_user", "api_token", "audit_log", "department", "department_member", "callback_attempt",
+    "supervisor_alert",
 }  # fmt: skip
 
 

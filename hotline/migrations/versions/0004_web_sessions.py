@@ -3,7 +3,7 @@
 The session cookie used to be a signed value that stayed valid until it expired (12 hours), whatever
 happened on the server. Now it carries a random key whose SHA-256 is a row here.
 
-Revision ID: 0007
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None

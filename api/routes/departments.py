@@ -1,0 +1,238 @@
+"""Departments and their request queue: list, take, answer, close, reassign, digest, escalation.
+
+Department users see and work only their own department's requests (another department's number
+is a 404 for them, never a 403 that would confirm it exists); supervisors and admins see all.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.audit import actor_of
+from api.auth import Principal, require
+from api.loop_schemas import DepartmentDigest, DepartmentList, DepartmentQueue, QueueRequest
+from api.routes.requests import NUMBER
+from api.wiring import wiring_of
+from hotline import citizen, digest, routing
+from hotline.db import transaction
+from hotline.errors import HotlineError, NotFoundError
+from hotline.models import CitizenRequest, Department, Role
+from hotline.privacy import Masking, masking_for
+from hotline.timeutil import utcnow
+
+router = APIRouter(tags=["departments"])
+WORK_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN)
+VIEW_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR)
+MANAGE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+NAME = routing.DEPARTMENT_NAME.pattern
+
+
+class AnswerBody(BaseModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class CloseBody(BaseModel):
+    note: str = Field(default="", max_length=2_000)
+
+
+class ReassignBody(BaseModel):
+    department: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+def own_department(session: Session, user: Principal) -> Department | None:
+    """The department a department user is limited to; None for supervisors and admins."""
+    if user.role != Role.DEPARTMENT:
+        return None
+    department = routing.department_of(session, user.user_id)
+    if department is None:
+        raise HTTPException(409, "your user belongs to no department")
+    return department
+
+
+def _shown(request: Request, user: Principal) -> Masking:
+    return masking_for(wiring_of(request).settings, user.role)
+
+
+def _today(request: Request) -> Any:
+    return citizen.local_day(wiring_of(request).settings, utcnow())
+
+
+def request_item(row: CitizenRequest, shown: Masking, today: Any) -> dict[str, Any]:
+    """The request as the caller's role may see it (hotline.privacy), with its overdue flag."""
+    item = shown.record(citizen.as_open311(row))
+    item["overdue"] = citizen.is_overdue(row, today)
+    return item
+
+
+@router.get(
+    "/api/departments",
+    response_model=DepartmentList,
+    summary="Departments with head, members and open/overdue counts.",
+)
+def list_departments(*, request: Request, user: Annotated[Principal, require(*VIEW_ROLES)]) -> dict[str, Any]:
+    today = _today(request)
+    with wiring_of(request).session_factory() as session:
+        items = [routing.describe(session, row, today=today) for row in routing.list_departments(session)]
+    return {"total": len(items), "items": items}
+
+
+@router.get(
+    "/api/department/requests",
+    response_model=DepartmentQueue,
+    summary="The department's request queue (open and answered, due first); supervisors pass ?department=.",
+)
+def department_queue(
+    *,
+    request: Request,
+    user: Annotated[Principal, require(*WORK_ROLES)],
+    department: Annotated[str | None, Query(pattern=NAME)] = None,
+    include_closed: bool = False,
+) -> dict[str, Any]:
+    today = _today(request)
+    with wiring_of(request).session_factory() as session:
+        target = own_department(session, user)
+        if target is None:
+            if department is None:
+                raise HTTPException(422, "name the department (?department=NAME)")
+            target = _department(session, department)
+        rows = routing.department_requests(session, target.id, include_closed=include_closed)
+        digest_counts = digest.build_digest(session, target, today=today).counts()
+        return {
+            "department": target.name,
+            "title": target.title,
+            "digest": digest_counts,
+            "items": [request_item(row, _shown(request, user), today) for row in rows],
+        }
+
+
+def _department(session: Session, name: str) -> Department:
+    try:
+        return routing.find_department(session, name)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _work(request: Request, user: Principal, number: str, step: Any) -> dict[str, Any]:
+    today = _today(request)
+    with transaction(wiring_of(request).session_factory) as session:
+        row = citizen.find_request(session, number)
+        department = own_department(session, user)
+        if row is None or (department is not None and row.department_id != department.id):
+            raise HTTPException(404, f"no request {number}")
+        try:
+            step(session, row, department)
+        except NotFoundError as exc:
+            raise HTTPException(404, str(exc)) from None
+        except HotlineError as exc:
+            raise HTTPException(409, str(exc)) from None
+        return request_item(row, _shown(request, user), today)
+
+
+@router.post(
+    "/api/requests/{number}/take", response_model=QueueRequest, summary="Take a request to work on it."
+)
+def take(
+    *,
+    request: Request,
+    number: Annotated[str, Path(pattern=NUMBER)],
+    user: Annotated[Principal, require(*WORK_ROLES)],
+) -> dict[str, Any]:
+    actor = actor_of(request, user)
+    return _work(request, user, number, lambda s, row, dep: routing.take(s, row, actor=actor, department=dep))
+
+
+@router.post(
+    "/api/requests/{number}/answer",
+    response_model=QueueRequest,
+    summary="Answer a request with a text (the caller can hear it or get it by SMS).",
+)
+def answer(
+    *,
+    request: Request,
+    body: AnswerBody,
+    number: Annotated[str, Path(pattern=NUMBER)],
+    user: Annotated[Principal, require(*WORK_ROLES)],
+) -> dict[str, Any]:
+    actor = actor_of(request, user)
+    return _work(
+        request,
+        user,
+        number,
+        lambda s, row, dep: routing.answer(s, row, text=body.text, actor=actor, department=dep),
+    )
+
+
+@router.post("/api/requests/{number}/close", response_model=QueueRequest, summary="Close a request.")
+def close(
+    *,
+    request: Request,
+    body: CloseBody,
+    number: Annotated[str, Path(pattern=NUMBER)],
+    user: Annotated[Principal, require(*WORK_ROLES)],
+) -> dict[str, Any]:
+    actor = actor_of(request, user)
+    return _work(
+        request,
+        user,
+        number,
+        lambda s, row, dep: routing.close(s, row, actor=actor, department=dep, note=body.note),
+    )
+
+
+@router.post(
+    "/api/requests/{number}/reassign",
+    response_model=QueueRequest,
+    summary="Move a request to another department, with a reason.",
+)
+def reassign(
+    *,
+    request: Request,
+    body: ReassignBody,
+    number: Annotated[str, Path(pattern=NUMBER)],
+    user: Annotated[Principal, require(*MANAGE_ROLES)],
+) -> dict[str, Any]:
+    actor = actor_of(request, user)
+
+    def step(session: Session, row: CitizenRequest, _dep: Department | None) -> None:
+        routing.reassign(session, row, _department(session, body.department), reason=body.reason, actor=actor)
+
+    return _work(request, user, number, step)
+
+
+@router.get(
+    "/api/departments/{name}/digest",
+    response_model=DepartmentDigest,
+    summary="The department's digest: open, due within 7 days, overdue.",
+)
+def department_digest(
+    *,
+    request: Request,
+    name: Annotated[str, Path(pattern=NAME)],
+    user: Annotated[Principal, require(*WORK_ROLES)],
+) -> dict[str, Any]:
+    today = _today(request)
+    with wiring_of(request).session_factory() as session:
+        own = own_department(session, user)
+        target = _department(session, name)
+        if own is not None and own.id != target.id:
+            raise HTTPException(404, f"no department {name!r}")
+        result = digest.build_digest(session, target, today=today)
+        numbers = {
+            key: [row.number for row in rows]
+            for key, rows in (
+                ("open", result.open),
+                ("due_this_week", result.due_this_week),
+                ("overdue", result.overdue),
+            )
+        }
+        return {
+            "department": target.name,
+            "as_of": today.isoformat(),
+            "counts": result.counts(),
+            "numbers": numbers,
+        }
