@@ -17,7 +17,7 @@ from hotline.db import transaction
 from hotline.live import AgentState, CallState, CallView, LiveView, QueueMemberView, QueueView
 from hotline.models import IvrOutcome, Role
 from hotline.settings import Settings
-from ivr.dialog import VisitRecord
+from ivr.steps import VisitRecord
 from ivr.store import CallInfo, IvrStore
 
 LINKEDID = "1796223864.58"

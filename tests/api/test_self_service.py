@@ -14,7 +14,7 @@ from hotline.db import transaction
 from hotline.loop_settings import LookupLimits
 from hotline.models import CitizenRequest, Role, SupervisorAlert
 from hotline.settings import Settings
-from ivr.dialog import RateLimited, StatusFound, StatusNotFound
+from ivr.steps import RateLimited, StatusFound, StatusNotFound
 from ivr.store import IvrStore
 from tests.api.conftest import TestClient, Users, api_settings
 
