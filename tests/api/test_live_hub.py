@@ -79,14 +79,17 @@ def _events(queue: asyncio.Queue[bytes]) -> list[tuple[str, Any]]:
     return out
 
 
-def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
+async def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
     settings: Settings, factory: sessionmaker[Session]
 ) -> None:
     hub = LiveHub(factory, settings, kpi_source=None)
-    slow, reading = hub.subscribe(), hub.subscribe()
     base = view_with_waiting(2)
+    # A live PBX (fresh heartbeat), as the hub's poll sees it; a stale one would show no numbers.
+    publish_view(factory, base.model_copy(update={"at": base.at - timedelta(seconds=1)}))
+    await hub.poll_once()
+    slow, reading = hub.subscribe(), hub.subscribe()
     changes = SUBSCRIBER_BACKLOG * 3
-    received: list[tuple[str, Any]] = []
+    received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]  # as the stream starts a viewer
     for step in range(changes):
         view = base.model_copy(update={"at": base.at + timedelta(seconds=step)})
         view.queues[0].waiting[0].position = step + 1  # each change differs from the last

@@ -17,6 +17,7 @@ from hotline.settings import DatabaseSettings
 from ivr.peer import simulate_call
 from ivr.server import AgiServer
 from tests.conftest import demo_settings
+from tests.ivr.test_dialog import TUESDAY_MORNING
 
 Start = Callable[..., Any]
 
@@ -30,7 +31,9 @@ async def start(tmp_path: Path) -> AsyncIterator[Start]:
         settings = demo_settings(url, tmp_path, agi={"port": 0, "sounds_dir": str(tmp_path / "s"), **agi})
         engine = db.make_engine(DatabaseSettings(url=url))
         db.upgrade(engine)
-        server = AgiServer(settings, db.make_session_factory(engine), load_catalogue(), grace_s=0.5)
+        # Working hours decide whether a topic queues: the clock is fixed inside them.
+        factory = db.make_session_factory(engine)
+        server = AgiServer(settings, factory, load_catalogue(), clock=lambda: TUESDAY_MORNING, grace_s=0.5)
         servers.append(server)
         return server, await server.start()
 
