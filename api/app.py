@@ -22,6 +22,7 @@ from api.deps import document_roles
 from api.edge import EdgeGuard
 from api.live_hub import LiveHub
 from api.ratelimit import LoginThrottle
+from api.render import error_page, login_page
 from api.topics import TopicNames
 from api.wiring import Wiring
 from hotline.db import make_engine, make_session_factory
@@ -147,8 +148,6 @@ async def _invalid(_request: Request, exc: Exception) -> Response:
 
 async def _not_authenticated(request: Request, _exc: Exception) -> Response:
     if _wants_html(request):
-        from api.routes.pages import login_page
-
         return login_page(request, status_code=401, message_key="login_required")
     return JSONResponse(
         {"detail": "not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
@@ -157,8 +156,6 @@ async def _not_authenticated(request: Request, _exc: Exception) -> Response:
 
 async def _tv_not_allowed(request: Request, _exc: Exception) -> Response:
     if _wants_html(request):
-        from api.routes.pages import error_page
-
         return error_page(request, status_code=401, message_key="tv_token_required")
     return JSONResponse({"detail": "a valid TV token is required"}, status_code=401)
 
@@ -167,7 +164,5 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
     reason = exc.reason if isinstance(exc, Forbidden) else "role"
     detail = "missing or wrong CSRF token" if reason == "csrf" else "your role does not allow this"
     if _wants_html(request):
-        from api.routes.pages import error_page
-
         return error_page(request, status_code=403, message_key="forbidden")
     return JSONResponse({"detail": detail}, status_code=403)

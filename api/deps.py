@@ -1,7 +1,9 @@
 """Typed dependencies for routes: the wiring, settings, a database session, and the caller by role.
 
 A route states its roles once, in the type of its user parameter (`CurrentUser`, `SupervisorUser`,
-`AnalystUser`, `AdminUser`); the roles also reach the route's OpenAPI summary (see `document_roles`).
+`AnalystUser`, `AdminUser`, and for the loop's narrower roles `OperatorUser`, `DepartmentUser`,
+`RoutingUser`; `AnyUser` for any signed-in user); the roles also reach the route's OpenAPI summary
+(see `document_roles`).
 """
 
 from __future__ import annotations
@@ -45,11 +47,18 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 ANALYSING = (Role.ANALYST, Role.ADMIN)
 ADMIN_ONLY = (Role.ADMIN,)
+OPERATING = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)  # the desk and callbacks
+DEPARTMENT_WORK = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN)  # a department's request queue
+ROUTING = (Role.DEPARTMENT, Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)  # who sees the departments
 
 CurrentUser = Annotated[Principal, require(*ALL_ROLES)]
 SupervisorUser = Annotated[Principal, require(*SUPERVISING)]
 AnalystUser = Annotated[Principal, require(*ANALYSING)]
 AdminUser = Annotated[Principal, require(*ADMIN_ONLY)]
+OperatorUser = Annotated[Principal, require(*OPERATING)]
+DepartmentUser = Annotated[Principal, require(*DEPARTMENT_WORK)]
+RoutingUser = Annotated[Principal, require(*ROUTING)]
+AnyUser = Annotated[Principal, require(*Role)]
 
 
 def masking(settings: Settings, user: Principal) -> Masking:

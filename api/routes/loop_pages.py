@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.auth import Principal, require
+from api.render import render
 from api.routes.callbacks import CALLBACK_ROLES
 from api.routes.departments import NAME, WORK_ROLES
 from api.routes.desk import DESK_ROLES
-from api.routes.pages import render
 from api.wiring import wiring_of
 from hotline import routing
 

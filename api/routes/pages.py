@@ -3,75 +3,29 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
-from api.auth import Principal, authenticate, require
-from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, SupervisorUser, WiringDep, masking
-from api.i18n import LANGUAGES, catalogue, pick_language, translator
+from api.deps import (
+    AnalystUser,
+    AnyUser,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    SupervisorUser,
+    WiringDep,
+    masking,
+)
+from api.i18n import pick_language
+from api.render import login_page, render
 from api.routes.requests import NUMBER, WRITE_ROLES
-from api.wiring import wiring_of
 from hotline import citizen
 from hotline.models import CitizenRequest, RequestStatus, Role
 from hotline.timeutil import utcnow
 
 router = APIRouter(include_in_schema=False)
-
-
-def render(
-    request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    language = pick_language(request, user.language if user else None)
-    wiring = wiring_of(request)
-    response = wiring.templates.TemplateResponse(
-        request,
-        name,
-        {
-            "user": user,
-            "csrf": user.csrf if user else None,
-            "lang": language,
-            "t": translator(language),
-            "messages": catalogue(language),
-            "topic_names": wiring.topics.names(language) if user else {},
-            "timezone": wiring.settings.timezone,  # times are shown in the hotline's zone
-            **context,
-        },
-        status_code=status_code,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; media-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; frame-ancestors 'none'"
-    )
-    if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
-    return response
-
-
-def login_page(request: Request, *, status_code: int = 200, message_key: str | None = None) -> HTMLResponse:
-    t = translator(pick_language(request))
-    target = request.url.path if request.method == "GET" and request.url.path != "/login" else "/"
-    return render(
-        request,
-        "login.html",
-        None,
-        status_code=status_code,
-        message=t(message_key) if message_key else None,
-        next=request.query_params.get("next", target),
-    )
-
-
-def error_page(request: Request, *, status_code: int, message_key: str) -> HTMLResponse:
-    user = authenticate(request)
-    return render(
-        request,
-        "error.html",
-        user,
-        status_code=status_code,
-        message=translator(pick_language(request, user.language if user else None))(message_key),
-    )
 
 
 @router.get("/login")
@@ -80,7 +34,7 @@ def login(request: Request) -> Response:
 
 
 @router.get("/")
-def home(user: Annotated[Principal, require(*Role)]) -> Response:
+def home(user: AnyUser) -> Response:
     target = {
         Role.SUPERVISOR: "/wallboard",
         Role.ANALYST: "/search",

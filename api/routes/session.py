@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import end_session, new_csrf_token, start_session
 from api.deps import CurrentUser, WiringDep
+from api.render import login_page
 from api.schemas import Detail, LoginAnswer, Me
 from api.users import find_user, verify_password
 from api.validation import Text
@@ -81,8 +82,6 @@ def login_form(
     password: Annotated[Text, Form(max_length=1024)],
     next: Annotated[Text, Form(max_length=512)] = "/",
 ) -> Response:
-    from api.routes.pages import login_page
-
     if not _same_origin(request):
         return login_page(request, status_code=403, message_key="forbidden")
     user, wait = _attempt(request, wiring, username, password)

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.i18n import pick_language
+from api.render import render
 from api.routes.live import stream_response, today_curve
-from api.routes.pages import render
 from api.schemas import LiveToday
 from api.wiring import wiring_of
 

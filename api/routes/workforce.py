@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.auth import ALL_ROLES, Principal, require, roles_note
-from api.routes.pages import render
+from api.render import render
 from api.routes.reports import window
 from api.tableout import TableFormat, table_response
 from api.wiring import wiring_of
