@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from api.audit import actor_of
-from api.auth import Principal, require
+from api.auth import Principal
+from api.deps import OperatorUser, SessionDep, SettingsDep, masking
 from api.loop_schemas import CallbackItem, CallbackKpis
 from api.validation import column_max
-from api.wiring import wiring_of
 from hotline import callbacks
-from hotline.db import transaction
+from hotline.audit import Actor
 from hotline.errors import NotFoundError
-from hotline.models import CallbackRequest, CallbackStatus, Role
-from hotline.privacy import masking_for
+from hotline.models import CallbackRequest, CallbackStatus
+from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["callbacks"])
-CALLBACK_ROLES = (Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN)
+CallbackId = Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))]
+Step = Callable[[Session, CallbackRequest, Actor], object]
 
 
 class GiveUpBody(BaseModel):
@@ -35,15 +38,15 @@ class GiveUpBody(BaseModel):
 )
 def list_callbacks(
     *,
-    request: Request,
-    user: Annotated[Principal, require(*CALLBACK_ROLES)],
+    user: OperatorUser,
+    session: SessionDep,
+    settings: SettingsDep,
     status: CallbackStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    with wiring_of(request).session_factory() as session:
-        rows = callbacks.list_callbacks(session, status=status, limit=limit)
-        shown = masking_for(wiring_of(request).settings, user.role)
-        return [shown.record(callbacks.as_dict(row)) for row in rows]
+    rows = callbacks.list_callbacks(session, status=status, limit=limit)
+    shown = masking(settings, user)
+    return [shown.record(callbacks.as_dict(row)) for row in rows]
 
 
 @router.get(
@@ -53,38 +56,43 @@ def list_callbacks(
 )
 def callback_kpis(
     *,
-    request: Request,
-    user: Annotated[Principal, require(*CALLBACK_ROLES)],
+    user: OperatorUser,
+    session: SessionDep,
+    settings: SettingsDep,
     days: Annotated[int, Query(ge=1, le=366)] = 1,
 ) -> dict[str, Any]:
-    wiring = wiring_of(request)
     now = utcnow()
-    with wiring.session_factory() as session:
-        return callbacks.kpis(session, wiring.settings, since=now - timedelta(days=days), until=now).as_dict()
+    return callbacks.kpis(session, settings, since=now - timedelta(days=days), until=now).as_dict()
 
 
-def _change(request: Request, user: Principal, callback_id: int, step: Any) -> dict[str, Any]:
-    with transaction(wiring_of(request).session_factory) as session:
-        try:
-            row = callbacks.get_callback(session, callback_id)
-        except NotFoundError as exc:
-            raise HTTPException(404, str(exc)) from None
-        try:
-            step(session, row)
-        except callbacks.CallbackError as exc:
-            raise HTTPException(409, str(exc)) from None
-        return masking_for(wiring_of(request).settings, user.role).record(callbacks.as_dict(row))
+def _change(
+    request: Request, user: Principal, session: Session, settings: Settings, callback_id: int, step: Step
+) -> dict[str, Any]:
+    """One step of a callback in one transaction: 404 for no such callback, 409 if the step is refused."""
+    actor = actor_of(request, user)
+    try:
+        row = callbacks.get_callback(session, callback_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    try:
+        step(session, row, actor)
+    except callbacks.CallbackError as exc:
+        raise HTTPException(409, str(exc)) from None
+    answer = masking(settings, user).record(callbacks.as_dict(row))
+    session.commit()
+    return answer
 
 
 @router.post("/api/callbacks/{callback_id}/claim", response_model=CallbackItem, summary="Call back by hand.")
 def claim(
     *,
     request: Request,
-    callback_id: Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))],
-    user: Annotated[Principal, require(*CALLBACK_ROLES)],
+    callback_id: CallbackId,
+    user: OperatorUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-    return _change(request, user, callback_id, lambda s, row: callbacks.claim(s, row, actor))
+    return _change(request, user, session, settings, callback_id, callbacks.claim)
 
 
 @router.post(
@@ -93,11 +101,12 @@ def claim(
 def done(
     *,
     request: Request,
-    callback_id: Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))],
-    user: Annotated[Principal, require(*CALLBACK_ROLES)],
+    callback_id: CallbackId,
+    user: OperatorUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-    return _change(request, user, callback_id, lambda s, row: callbacks.mark_done(s, row, actor))
+    return _change(request, user, session, settings, callback_id, callbacks.mark_done)
 
 
 @router.post(
@@ -109,10 +118,12 @@ def give_up(
     *,
     request: Request,
     body: GiveUpBody,
-    callback_id: Annotated[int, Path(ge=1, le=column_max(CallbackRequest.id))],
-    user: Annotated[Principal, require(*CALLBACK_ROLES)],
+    callback_id: CallbackId,
+    user: OperatorUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-    return _change(
-        request, user, callback_id, lambda s, row: callbacks.give_up(s, row, actor, reason=body.reason)
-    )
+    def step(session: Session, row: CallbackRequest, actor: Actor) -> None:
+        callbacks.give_up(session, row, actor, reason=body.reason)
+
+    return _change(request, user, session, settings, callback_id, step)

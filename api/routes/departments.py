@@ -6,6 +6,8 @@ is a 404 for them, never a 403 that would confirm it exists); supervisors and ad
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -13,22 +15,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.audit import actor_of
-from api.auth import Principal, require
+from api.auth import Principal
+from api.deps import DepartmentUser, RoutingUser, SessionDep, SettingsDep, SupervisorUser, masking
 from api.loop_schemas import DepartmentDigest, DepartmentList, DepartmentQueue, QueueRequest
 from api.routes.requests import NUMBER
-from api.wiring import wiring_of
 from hotline import citizen, digest, routing
-from hotline.db import transaction
 from hotline.errors import HotlineError, NotFoundError
 from hotline.models import CitizenRequest, Department, Role
-from hotline.privacy import Masking, masking_for
+from hotline.privacy import Masking
+from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(tags=["departments"])
-WORK_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN)
-VIEW_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR)
-MANAGE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 NAME = routing.DEPARTMENT_NAME.pattern
+Number = Annotated[str, Path(pattern=NUMBER)]
+Step = Callable[[Session, CitizenRequest, Department | None], object]
 
 
 class AnswerBody(BaseModel):
@@ -54,15 +55,11 @@ def own_department(session: Session, user: Principal) -> Department | None:
     return department
 
 
-def _shown(request: Request, user: Principal) -> Masking:
-    return masking_for(wiring_of(request).settings, user.role)
+def _today(settings: Settings) -> date:
+    return citizen.local_day(settings, utcnow())
 
 
-def _today(request: Request) -> Any:
-    return citizen.local_day(wiring_of(request).settings, utcnow())
-
-
-def request_item(row: CitizenRequest, shown: Masking, today: Any) -> dict[str, Any]:
+def request_item(row: CitizenRequest, shown: Masking, today: date) -> dict[str, Any]:
     """The request as the caller's role may see it (hotline.privacy), with its overdue flag."""
     item = shown.record(citizen.as_open311(row))
     item["overdue"] = citizen.is_overdue(row, today)
@@ -74,10 +71,9 @@ def request_item(row: CitizenRequest, shown: Masking, today: Any) -> dict[str, A
     response_model=DepartmentList,
     summary="Departments with head, members and open/overdue counts.",
 )
-def list_departments(*, request: Request, user: Annotated[Principal, require(*VIEW_ROLES)]) -> dict[str, Any]:
-    today = _today(request)
-    with wiring_of(request).session_factory() as session:
-        items = [routing.describe(session, row, today=today) for row in routing.list_departments(session)]
+def list_departments(*, user: RoutingUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    today = _today(settings)
+    items = [routing.describe(session, row, today=today) for row in routing.list_departments(session)]
     return {"total": len(items), "items": items}
 
 
@@ -88,26 +84,27 @@ def list_departments(*, request: Request, user: Annotated[Principal, require(*VI
 )
 def department_queue(
     *,
-    request: Request,
-    user: Annotated[Principal, require(*WORK_ROLES)],
+    user: DepartmentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     department: Annotated[str | None, Query(pattern=NAME)] = None,
     include_closed: bool = False,
 ) -> dict[str, Any]:
-    today = _today(request)
-    with wiring_of(request).session_factory() as session:
-        target = own_department(session, user)
-        if target is None:
-            if department is None:
-                raise HTTPException(422, "name the department (?department=NAME)")
-            target = _department(session, department)
-        rows = routing.department_requests(session, target.id, include_closed=include_closed)
-        digest_counts = digest.build_digest(session, target, today=today).counts()
-        return {
-            "department": target.name,
-            "title": target.title,
-            "digest": digest_counts,
-            "items": [request_item(row, _shown(request, user), today) for row in rows],
-        }
+    today = _today(settings)
+    target = own_department(session, user)
+    if target is None:
+        if department is None:
+            raise HTTPException(422, "name the department (?department=NAME)")
+        target = _department(session, department)
+    rows = routing.department_requests(session, target.id, include_closed=include_closed)
+    digest_counts = digest.build_digest(session, target, today=today).counts()
+    shown = masking(settings, user)
+    return {
+        "department": target.name,
+        "title": target.title,
+        "digest": digest_counts,
+        "items": [request_item(row, shown, today) for row in rows],
+    }
 
 
 def _department(session: Session, name: str) -> Department:
@@ -117,33 +114,34 @@ def _department(session: Session, name: str) -> Department:
         raise HTTPException(404, str(exc)) from None
 
 
-def _work(request: Request, user: Principal, number: str, step: Any) -> dict[str, Any]:
-    today = _today(request)
-    with transaction(wiring_of(request).session_factory) as session:
-        row = citizen.find_request(session, number)
-        department = own_department(session, user)
-        if row is None or (department is not None and row.department_id != department.id):
-            raise HTTPException(404, f"no request {number}")
-        try:
-            step(session, row, department)
-        except NotFoundError as exc:
-            raise HTTPException(404, str(exc)) from None
-        except HotlineError as exc:
-            raise HTTPException(409, str(exc)) from None
-        return request_item(row, _shown(request, user), today)
+def _work(session: Session, settings: Settings, user: Principal, number: str, step: Step) -> dict[str, Any]:
+    """One step on a request in one transaction; another department's request is a 404 for its users."""
+    today = _today(settings)
+    row = citizen.find_request(session, number)
+    department = own_department(session, user)
+    if row is None or (department is not None and row.department_id != department.id):
+        raise HTTPException(404, f"no request {number}")
+    try:
+        step(session, row, department)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except HotlineError as exc:
+        raise HTTPException(409, str(exc)) from None
+    item = request_item(row, masking(settings, user), today)
+    session.commit()
+    return item
 
 
 @router.post(
     "/api/requests/{number}/take", response_model=QueueRequest, summary="Take a request to work on it."
 )
 def take(
-    *,
-    request: Request,
-    number: Annotated[str, Path(pattern=NUMBER)],
-    user: Annotated[Principal, require(*WORK_ROLES)],
+    *, request: Request, number: Number, user: DepartmentUser, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     actor = actor_of(request, user)
-    return _work(request, user, number, lambda s, row, dep: routing.take(s, row, actor=actor, department=dep))
+    return _work(
+        session, settings, user, number, lambda s, row, dep: routing.take(s, row, actor=actor, department=dep)
+    )
 
 
 @router.post(
@@ -155,12 +153,15 @@ def answer(
     *,
     request: Request,
     body: AnswerBody,
-    number: Annotated[str, Path(pattern=NUMBER)],
-    user: Annotated[Principal, require(*WORK_ROLES)],
+    number: Number,
+    user: DepartmentUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     actor = actor_of(request, user)
     return _work(
-        request,
+        session,
+        settings,
         user,
         number,
         lambda s, row, dep: routing.answer(s, row, text=body.text, actor=actor, department=dep),
@@ -172,12 +173,15 @@ def close(
     *,
     request: Request,
     body: CloseBody,
-    number: Annotated[str, Path(pattern=NUMBER)],
-    user: Annotated[Principal, require(*WORK_ROLES)],
+    number: Number,
+    user: DepartmentUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     actor = actor_of(request, user)
     return _work(
-        request,
+        session,
+        settings,
         user,
         number,
         lambda s, row, dep: routing.close(s, row, actor=actor, department=dep, note=body.note),
@@ -193,15 +197,17 @@ def reassign(
     *,
     request: Request,
     body: ReassignBody,
-    number: Annotated[str, Path(pattern=NUMBER)],
-    user: Annotated[Principal, require(*MANAGE_ROLES)],
+    number: Number,
+    user: SupervisorUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     actor = actor_of(request, user)
 
     def step(session: Session, row: CitizenRequest, _dep: Department | None) -> None:
         routing.reassign(session, row, _department(session, body.department), reason=body.reason, actor=actor)
 
-    return _work(request, user, number, step)
+    return _work(session, settings, user, number, step)
 
 
 @router.get(
@@ -211,28 +217,28 @@ def reassign(
 )
 def department_digest(
     *,
-    request: Request,
     name: Annotated[str, Path(pattern=NAME)],
-    user: Annotated[Principal, require(*WORK_ROLES)],
+    user: DepartmentUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    today = _today(request)
-    with wiring_of(request).session_factory() as session:
-        own = own_department(session, user)
-        target = _department(session, name)
-        if own is not None and own.id != target.id:
-            raise HTTPException(404, f"no department {name!r}")
-        result = digest.build_digest(session, target, today=today)
-        numbers = {
-            key: [row.number for row in rows]
-            for key, rows in (
-                ("open", result.open),
-                ("due_this_week", result.due_this_week),
-                ("overdue", result.overdue),
-            )
-        }
-        return {
-            "department": target.name,
-            "as_of": today.isoformat(),
-            "counts": result.counts(),
-            "numbers": numbers,
-        }
+    today = _today(settings)
+    own = own_department(session, user)
+    target = _department(session, name)
+    if own is not None and own.id != target.id:
+        raise HTTPException(404, f"no department {name!r}")
+    result = digest.build_digest(session, target, today=today)
+    numbers = {
+        key: [row.number for row in rows]
+        for key, rows in (
+            ("open", result.open),
+            ("due_this_week", result.due_this_week),
+            ("overdue", result.overdue),
+        )
+    }
+    return {
+        "department": target.name,
+        "as_of": today.isoformat(),
+        "counts": result.counts(),
+        "numbers": numbers,
+    }

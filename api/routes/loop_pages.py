@@ -7,19 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.auth import Principal, require
+from api.deps import DepartmentUser, OperatorUser, SessionDep
 from api.render import render
-from api.routes.callbacks import CALLBACK_ROLES
-from api.routes.departments import NAME, WORK_ROLES
-from api.routes.desk import DESK_ROLES
-from api.wiring import wiring_of
+from api.routes.departments import NAME
 from hotline import routing
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/callbacks")
-def callbacks_page(*, request: Request, user: Annotated[Principal, require(*CALLBACK_ROLES)]) -> Response:
+def callbacks_page(*, request: Request, user: OperatorUser) -> Response:
     return render(request, "callbacks.html", user)
 
 
@@ -27,14 +24,14 @@ def callbacks_page(*, request: Request, user: Annotated[Principal, require(*CALL
 def department_page(
     *,
     request: Request,
-    user: Annotated[Principal, require(*WORK_ROLES)],
+    user: DepartmentUser,
+    session: SessionDep,
     department: Annotated[str | None, Query(pattern=NAME)] = None,
 ) -> Response:
-    with wiring_of(request).session_factory() as session:
-        names = [row.name for row in routing.list_departments(session)]
+    names = [row.name for row in routing.list_departments(session)]
     return render(request, "department.html", user, departments=names, chosen=department or "")
 
 
 @router.get("/desk")
-def desk_page(*, request: Request, user: Annotated[Principal, require(*DESK_ROLES)]) -> Response:
+def desk_page(*, request: Request, user: OperatorUser) -> Response:
     return render(request, "desk.html", user)
