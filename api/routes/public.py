@@ -12,11 +12,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from api.wiring import wiring_of
+from api.deps import SessionDep, WiringDep
+from api.wiring import Wiring
 from hotline import lookup_limits
 from hotline.catalogue import Catalogue, load_catalogue
-from hotline.db import transaction
 from hotline.errors import HotlineError
+from hotline.settings import Settings
 from hotline.timeutil import utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -44,14 +45,16 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _catalogue(request: Request) -> Catalogue:
-    return load_catalogue(wiring_of(request).settings.agi.catalogue_path)
+def _catalogue(settings: Settings) -> Catalogue:
+    return load_catalogue(settings.agi.catalogue_path)
 
 
-def _page(request: Request, lang: PublicLang, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _page(
+    request: Request, wiring: Wiring, lang: PublicLang, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     labels = {key: texts[lang] for key, texts in LABELS.items()}
     try:
-        catalogue = _catalogue(request)
+        catalogue = _catalogue(wiring.settings)
         faq = [
             {
                 "topic": topic.names.get(lang, topic.id),
@@ -62,7 +65,7 @@ def _page(request: Request, lang: PublicLang, status_code: int = 200, **context:
         ]
     except (HotlineError, KeyError):
         faq = []
-    response = wiring_of(request).templates.TemplateResponse(
+    response = wiring.templates.TemplateResponse(
         request, "public.html", {"lang": lang, "l": labels, "faq": faq, **context}, status_code=status_code
     )
     response.headers["Cache-Control"] = "no-store"
@@ -73,37 +76,40 @@ def _page(request: Request, lang: PublicLang, status_code: int = 200, **context:
 
 
 @router.get("/public")
-def public_page(request: Request, lang: PublicLang = "ru") -> HTMLResponse:
-    return _page(request, lang)
+def public_page(request: Request, wiring: WiringDep, lang: PublicLang = "ru") -> HTMLResponse:
+    return _page(request, wiring, lang)
 
 
 @router.post("/public/status")
 def public_status(
     request: Request,
+    wiring: WiringDep,
+    session: SessionDep,
     number: Annotated[str, Form(max_length=32, pattern=r"^\s*[0-9 ]{1,32}\s*$")],
     phone: Annotated[str, Form(max_length=32, pattern=r"^\s*\+?[0-9 ()-]{5,32}\s*$")],
     lang: Annotated[PublicLang, Form()] = "ru",
 ) -> HTMLResponse:
-    wiring = wiring_of(request)
     who = "web:" + (request.client.host if request.client else "unknown")
-    with transaction(wiring.session_factory) as session:
-        verdict, found = lookup_limits.lookup(
-            session,
-            wiring.settings.lookups,
-            who=who,
-            number=number.replace(" ", ""),
-            now=utcnow(),
-            phone=phone,
-        )
-        if verdict is not lookup_limits.Verdict.ALLOWED:
-            return _page(request, lang, status_code=429, message=LABELS["limited"][lang])
-        if found is None:
-            return _page(request, lang, status_code=404, message=LABELS["not_found"][lang])
-        catalogue = _catalogue(request)
+    verdict, found = lookup_limits.lookup(
+        session,
+        wiring.settings.lookups,
+        who=who,
+        number=number.replace(" ", ""),
+        now=utcnow(),
+        phone=phone,
+    )
+    if verdict is not lookup_limits.Verdict.ALLOWED:
+        page = _page(request, wiring, lang, status_code=429, message=LABELS["limited"][lang])
+    elif found is None:
+        page = _page(request, wiring, lang, status_code=404, message=LABELS["not_found"][lang])
+    else:
+        catalogue = _catalogue(wiring.settings)
         result = {
             "number": found.number,
             "status": catalogue.prompts[f"status_{found.status.value}"][lang],
             "department": found.department.title if found.department else None,
             "expected": found.expected_at.isoformat(),
         }
-    return _page(request, lang, result=result)
+        page = _page(request, wiring, lang, result=result)
+    session.commit()  # every lookup counts against the limits, whatever the answer
+    return page

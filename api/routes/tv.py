@@ -9,14 +9,15 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from api.deps import SessionDep, SettingsDep, WiringDep
 from api.i18n import pick_language
 from api.render import render
 from api.routes.live import stream_response, today_curve
 from api.schemas import LiveToday
-from api.wiring import wiring_of
+from hotline.settings import Settings
 
 router = APIRouter(tags=["live"])
 TV_COOKIE = "hotline_tv"
@@ -27,20 +28,30 @@ class TvNotAllowed(Exception):
     """No valid TV token: 401."""
 
 
-def tv_screen(request: Request, token: str | None = None) -> str:
-    """The name of the TV screen whose token this request carries; raises TvNotAllowed."""
-    offered = (token or request.cookies.get(TV_COOKIE) or "").encode()
+def screen_of(settings: Settings, token: str | None) -> str:
+    """The name of the TV screen whose token this is; raises TvNotAllowed."""
+    offered = (token or "").encode()
     if offered:
-        for name, secret in wiring_of(request).settings.wallboard.tv_tokens.items():
+        for name, secret in settings.wallboard.tv_tokens.items():
             if hmac.compare_digest(offered, secret.get_secret_value().encode()):
                 return name
     raise TvNotAllowed()
 
 
+def tv_screen(request: Request, settings: SettingsDep) -> str:
+    """The TV screen whose token cookie this request carries; raises TvNotAllowed."""
+    return screen_of(settings, request.cookies.get(TV_COOKIE))
+
+
+TvScreen = Annotated[str, Depends(tv_screen)]
+
+
 @router.get("/tv", include_in_schema=False)
-def tv_page(request: Request, token: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+def tv_page(
+    request: Request, wiring: WiringDep, token: Annotated[str | None, Query(max_length=200)] = None
+) -> Response:
     if token is not None:
-        tv_screen(request, token)
+        screen_of(wiring.settings, token or request.cookies.get(TV_COOKIE))
         response = RedirectResponse("/tv", status_code=303)
         response.set_cookie(
             TV_COOKIE,
@@ -48,17 +59,15 @@ def tv_page(request: Request, token: Annotated[str | None, Query(max_length=200)
             max_age=TV_COOKIE_MAX_AGE_S,
             httponly=True,
             samesite="strict",
-            secure=wiring_of(request).settings.api.cookie_secure,
+            secure=wiring.settings.api.cookie_secure,
             path="/",
         )
         return response
-    screen = tv_screen(request)
-    wiring = wiring_of(request)
     return render(
         request,
         "wallboard.html",
         None,
-        tv=screen,
+        tv=screen_of(wiring.settings, request.cookies.get(TV_COOKIE)),
         topic_names=wiring.topics.names(pick_language(request)),
         alert_sound=wiring.settings.wallboard.alert_sound,
     )
@@ -68,15 +77,12 @@ def tv_page(request: Request, token: Annotated[str | None, Query(max_length=200)
     "/api/tv/stream",
     summary="The wallboard stream for a TV screen (cookie from /tv?token=...): callers masked.",
     response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
-async def tv_stream(request: Request) -> StreamingResponse:
-    tv_screen(request)
-    return stream_response(wiring_of(request).hub, masked=True)
+async def tv_stream(screen: TvScreen, wiring: WiringDep) -> StreamingResponse:
+    return stream_response(wiring.hub, masked=True)
 
 
 @router.get("/api/tv/today", summary="Today's curve for a TV screen (cookie from /tv?token=...).")
-def tv_today(request: Request) -> LiveToday:
-    tv_screen(request)
-    wiring = wiring_of(request)
-    with wiring.session_factory() as session:
-        return today_curve(session, wiring.settings, 5)
+def tv_today(screen: TvScreen, session: SessionDep, settings: SettingsDep) -> LiveToday:
+    return today_curve(session, settings, 5)
