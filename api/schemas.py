@@ -284,6 +284,27 @@ class TopicShareReport(BaseModel):
     rows: list[TopicShareOut]
 
 
+class TopicCall(BaseModel):
+    call_id: int | None
+    recording_id: int | None
+    transcript_id: int | None
+    started_at: str
+    queue: str | None
+    agent: str | None
+    caller_number: str | None  # masked for the caller's role
+    outcome: str | None
+    offset_s: float | None  # where to start listening: the topic's first mention
+    audio_url: str | None  # for roles that may listen to recordings
+
+
+class TopicCalls(BaseModel):
+    start: str
+    period: Literal["day", "week", "month"]
+    topic: str
+    base: Literal["offered", "answered", "transcribed"]
+    items: list[TopicCall]
+
+
 class KeywordTrends(BaseModel):
     day: str
     window_days: int

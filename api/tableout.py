@@ -1,18 +1,44 @@
-"""Every report table as JSON, CSV or XLSX from one list of rows (the columns given once)."""
+"""Every report table as JSON, CSV or XLSX from one list of rows (the columns given once).
+
+The JSON is a `Table` model (the reports' own in api/table_schemas.py), so the schema states its rows."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from api.csvout import _cell, csv_response
 
 TableFormat = Literal["json", "csv", "xlsx"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A route that answers format=csv and format=xlsx too documents both downloads with this.
+FILES_TOO: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "JSON, or a CSV or XLSX download",
+    }
+}
+
+
+class Table(BaseModel):
+    """A report table as JSON: its window, the definitions of its measures, and the columns in the order
+    of its downloads; each report adds its options and its rows."""
+
+    since: str
+    until: str
+    definitions: str
+    columns: list[str]
+
+
+TableT = TypeVar("TableT", bound=Table)
 
 
 def _plain(value: Any) -> Any:
@@ -54,15 +80,26 @@ def file_response(
 
 
 def table_response(
+    report: type[TableT],
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
     *,
     fmt: TableFormat,
     filename: str,
-    meta: Mapping[str, Any] | None = None,
-) -> Any:
-    """JSON (with `meta`: definitions, window, beside the rows), or a CSV/XLSX download."""
+    window: tuple[datetime, datetime],
+    **meta: Any,
+) -> TableT | Response:
+    """The table as `report` (its window and `meta` beside the columns and rows), or a CSV/XLSX download."""
     if fmt != "json":
         return file_response(rows, columns, fmt=fmt, filename=filename)
     plain = [{column: _plain(row.get(column)) for column in columns} for row in rows]
-    return {**(meta or {}), "columns": list(columns), "rows": plain}
+    since, until = window
+    return report.model_validate(
+        {
+            **meta,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "columns": list(columns),
+            "rows": plain,
+        }
+    )

@@ -4,21 +4,22 @@ calls behind a bar (down to the second to listen from), and why each incident wa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
 
-from api.auth import ALL_ROLES, Principal, require, roles_note
+from api.deps import CurrentUser, SessionDep, SettingsDep, masking
+from api.routes.recordings import AUDIO_ROLES
 from api.routes.reports import window
-from api.tableout import TableFormat, table_response
-from api.wiring import wiring_of
-from hotline.models import Incident, Role
-from hotline.privacy import masking_for
+from api.schemas import TopicCall, TopicCalls
+from api.table_schemas import Base, FrequentTerms, Period, TopicPeriods
+from api.tableout import FILES_TOO, TableFormat, table_response
+from hotline.models import Incident
 from hotline.text_stats import FREQUENT_DEFINITIONS, frequent_terms
 from hotline.topic_stats import TOPIC_SHARE_DEFINITIONS, calls_behind, period_start, topic_share
 
 router = APIRouter(tags=["analytics"])
-AUDIO_ROLES = (Role.ANALYST, Role.ADMIN)  # as api/routes/recordings.py
 TERM_COLUMNS = (
     "term", "kind", "calls", "share_pct", "count", "previous_calls", "previous_share_pct", "change_pp",
 )  # fmt: skip
@@ -29,102 +30,104 @@ SHARE_COLUMNS = ("period_start", "topic", "calls", "base_count", "share_pct", "b
     "/api/analytics/frequent-terms",
     summary="Frequent words and two-word phrases in transcripts: calls containing each, their share of "
     "transcribed calls, occurrences, and the change against the previous window of the same length; "
-    "terms in fewer than min_calls calls are left out. " + roles_note(*ALL_ROLES),
+    "terms in fewer than min_calls calls are left out.",
+    response_model=FrequentTerms,
+    responses=FILES_TOO,
 )
 def frequent(
     *,
-    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     since: datetime | None = None,
     until: datetime | None = None,
     min_calls: Annotated[int, Query(ge=1, le=10_000)] = 3,
     order: Literal["calls", "change"] = "calls",
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
     format: TableFormat = "json",
-    user: Annotated[Principal, require(*ALL_ROLES)],
-) -> Any:
-    wiring = wiring_of(request)
-    start, end = window(wiring.settings, since, until)
-    with wiring.session_factory() as session:
-        transcribed, before, rows = frequent_terms(
-            session, since=start, until=end, min_calls=min_calls, order=order, limit=limit
-        )
-    meta = {
-        "since": start.isoformat(),
-        "until": end.isoformat(),
-        "previous_since": (start - (end - start)).isoformat(),
-        "transcribed_calls": transcribed,
-        "previous_transcribed_calls": before,
-        "min_calls": min_calls,
-        "order": order,
-        "definitions": FREQUENT_DEFINITIONS,
-    }
+) -> FrequentTerms | Response:
+    start, end = window(settings, since, until)
+    transcribed, before, rows = frequent_terms(
+        session, since=start, until=end, min_calls=min_calls, order=order, limit=limit
+    )
     return table_response(
-        [row.as_dict() for row in rows], TERM_COLUMNS, fmt=format, filename=f"terms-{start:%Y%m%d}", meta=meta
+        FrequentTerms,
+        [row.as_dict() for row in rows],
+        TERM_COLUMNS,
+        fmt=format,
+        filename=f"terms-{start:%Y%m%d}",
+        window=(start, end),
+        definitions=FREQUENT_DEFINITIONS,
+        previous_since=(start - (end - start)).isoformat(),
+        transcribed_calls=transcribed,
+        previous_transcribed_calls=before,
+        min_calls=min_calls,
+        order=order,
     )
 
 
 @router.get(
     "/api/analytics/topic-periods",
     summary="Share of each topic per day, week or month out of a stated base: offered, answered or "
-    "transcribed calls. " + roles_note(*ALL_ROLES),
+    "transcribed calls.",
+    response_model=TopicPeriods,
+    responses=FILES_TOO,
 )
 def topic_periods(
     *,
-    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     since: datetime | None = None,
     until: datetime | None = None,
-    base: Literal["offered", "answered", "transcribed"] = "answered",
-    period: Literal["day", "week", "month"] = "day",
+    base: Base = "answered",
+    period: Period = "day",
     format: TableFormat = "json",
-    user: Annotated[Principal, require(*ALL_ROLES)],
-) -> Any:
-    wiring = wiring_of(request)
-    start, end = window(wiring.settings, since, until)
-    with wiring.session_factory() as session:
-        rows = topic_share(
-            session, since=start, until=end, zone=wiring.settings.zone, base=base, period=period
-        )
-    meta = {"since": start.isoformat(), "until": end.isoformat(), "base": base, "period": period,
-            "definitions": TOPIC_SHARE_DEFINITIONS}  # fmt: skip
+) -> TopicPeriods | Response:
+    start, end = window(settings, since, until)
+    rows = topic_share(session, since=start, until=end, zone=settings.zone, base=base, period=period)
     return table_response(
+        TopicPeriods,
         [row.as_dict() for row in rows],
         SHARE_COLUMNS,
         fmt=format,
         filename=f"topics-{period}-{base}-{start:%Y%m%d}",
-        meta=meta,
+        window=(start, end),
+        definitions=TOPIC_SHARE_DEFINITIONS,
+        base=base,
+        period=period,
     )
 
 
 @router.get(
     "/api/analytics/topic-calls",
     summary="The calls behind one bar of topic-periods, each with its recording and the second to start "
-    "listening at (the first mention of the topic). " + roles_note(*ALL_ROLES),
+    "listening at (the first mention of the topic).",
 )
 def topic_calls(
     *,
-    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     start: date,
     topic: Annotated[str, Query(max_length=64)],
-    base: Literal["offered", "answered", "transcribed"] = "answered",
-    period: Literal["day", "week", "month"] = "day",
-    user: Annotated[Principal, require(*ALL_ROLES)],
-) -> dict[str, Any]:
+    base: Base = "answered",
+    period: Period = "day",
+) -> TopicCalls:
     if not date(2000, 1, 1) <= start <= date(2200, 1, 1):
         raise HTTPException(422, "start out of range")
-    wiring = wiring_of(request)
     start = period_start(start, period)
-    with wiring.session_factory() as session:
-        items = calls_behind(
-            session, start=start, period=period, topic=topic, zone=wiring.settings.zone, base=base
-        )
-    mask = masking_for(wiring.settings, user.role)  # the one masking policy (hotline.privacy)
+    items = calls_behind(session, start=start, period=period, topic=topic, zone=settings.zone, base=base)
+    mask = masking(settings, user)  # the one masking policy (hotline.privacy)
     may_listen = user.role in AUDIO_ROLES
+    calls = []
     for item in items:
-        item["caller_number"] = mask.number(item["caller_number"])
-        item["audio_url"] = (
+        audio = (
             f"/api/recordings/{item['recording_id']}/audio" if may_listen and item["recording_id"] else None
         )
-    return {"start": start.isoformat(), "period": period, "topic": topic, "base": base, "items": items}
+        masked = {"caller_number": mask.number(item["caller_number"]), "audio_url": audio}
+        calls.append(TopicCall.model_validate({**item, **masked}))
+    return TopicCalls(start=start.isoformat(), period=period, topic=topic, base=base, items=calls)
 
 
 def incident_reason(row: Incident) -> str:

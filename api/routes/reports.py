@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, masking
-from api.schemas import CSV_TOO, CallPage, CallRow, KpiReport
-from api.tableout import file_response
+from api.schemas import CallPage, CallRow, KpiReport
+from api.tableout import FILES_TOO, file_response
 from api.validation import Moment
 from hotline.models import Call, CallOutcome
 from hotline.reports import CALL_COLUMNS, CALL_TIMES, ReportWindowError, call_query, call_row, report_window
@@ -34,7 +34,7 @@ def window(settings: Settings, since: datetime | None, until: datetime | None) -
     summary="KPIs per queue, agent, hour, day or topic over a window (default today, local time); "
     "definitions at /api/reports/kpi/definitions. format=csv for a spreadsheet.",
     response_model=KpiReport,
-    responses=CSV_TOO,
+    responses=FILES_TOO,
 )
 def kpi_report(
     *,
@@ -80,7 +80,7 @@ def kpi_definitions(user: CurrentUser) -> Response:
     summary="Call history with filters and paging, newest first; format=csv exports the filtered rows "
     "(up to 100000).",
     response_model=CallPage,
-    responses=CSV_TOO,
+    responses=FILES_TOO,
 )
 def calls(
     *,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.auth import ALL_ROLES, Principal, require, roles_note
+from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.render import render
 from api.routes.reports import window
-from api.tableout import TableFormat, table_response
-from api.wiring import wiring_of
+from api.table_schemas import StaffingReport
+from api.tableout import FILES_TOO, TableFormat, table_response
 from hotline.staffing import (
     STAFFING_DEFINITIONS,
     STAFFING_KEYS,
@@ -32,12 +32,15 @@ HISTORY_WEEKS = 4
     "/api/reports/staffing",
     summary="Per half-hour: offered calls, AHT, operators required for the target service level (Erlang C, "
     "or Erlang A when caller patience is known) and operators logged in. mode=past: the window as it was; "
-    "mode=next_week: the coming week forecast from the window (default: the last 4 weeks). "
-    + roles_note(*ALL_ROLES),
+    "mode=next_week: the coming week forecast from the window (default: the last 4 weeks).",
+    response_model=StaffingReport,
+    responses=FILES_TOO,
 )
 def staffing_report(
     *,
-    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     since: datetime | None = None,
     until: datetime | None = None,
     mode: Literal["past", "next_week"] = "past",
@@ -45,37 +48,37 @@ def staffing_report(
     sl_seconds: Annotated[float, Query(ge=0, le=3600)] = 20.0,
     wrapup_s: Annotated[float, Query(ge=0, le=3600)] = 0.0,
     format: TableFormat = "json",
-    user: Annotated[Principal, require(*ALL_ROLES)],
-) -> Any:
-    wiring = wiring_of(request)
-    zone = wiring.settings.zone
+) -> StaffingReport | Response:
+    zone = settings.zone
     if mode == "next_week" and since is None:
         week = next_week_start(utcnow(), zone)
         since, until = week - timedelta(weeks=HISTORY_WEEKS + 1), week - timedelta(weeks=1)
-    start, end = window(wiring.settings, since, until)
+    start, end = window(settings, since, until)
     target = Target(sl_pct=sl_target, sl_seconds=sl_seconds, wrapup_s=wrapup_s)
-    with wiring.session_factory() as session:
-        if mode == "next_week":
-            result = forecast_week(session, start, end, zone, target, next_week_start(utcnow(), zone))
-        else:
-            result = past_intervals(session, start, end, zone, target)
+    if mode == "next_week":
+        result = forecast_week(session, start, end, zone, target, next_week_start(utcnow(), zone))
+    else:
+        result = past_intervals(session, start, end, zone, target)
     rows = [{**row.as_dict(), "interval_start": row.interval_start.astimezone(zone)} for row in result.rows]
-    meta = {
-        "mode": mode,
-        "since": start.isoformat(),
-        "until": end.isoformat(),
-        "model": result.model,
-        "patience_s": None if result.patience_s is None else round(result.patience_s, 1),
-        "sl_target": sl_target,
-        "sl_seconds": sl_seconds,
-        "definitions": STAFFING_DEFINITIONS,
-    }
-    return table_response(rows, COLUMNS, fmt=format, filename=f"staffing-{mode}-{start:%Y%m%d}", meta=meta)
+    return table_response(
+        StaffingReport,
+        rows,
+        COLUMNS,
+        fmt=format,
+        filename=f"staffing-{mode}-{start:%Y%m%d}",
+        window=(start, end),
+        definitions=STAFFING_DEFINITIONS,
+        mode=mode,
+        model=result.model,
+        patience_s=None if result.patience_s is None else round(result.patience_s, 1),
+        sl_target=sl_target,
+        sl_seconds=sl_seconds,
+    )
 
 
-@router.get("/staffing", include_in_schema=False, summary=roles_note(*ALL_ROLES))
-def staffing_page(*, request: Request, user: Annotated[Principal, require(*ALL_ROLES)]) -> Response:
-    today = utcnow().astimezone(wiring_of(request).settings.zone).date()
+@router.get("/staffing", include_in_schema=False)
+def staffing_page(*, request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
+    today = utcnow().astimezone(settings.zone).date()
     return render(
         request,
         "staffing.html",
