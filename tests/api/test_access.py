@@ -23,6 +23,26 @@ STREAMS = {"/api/live/stream", "/api/desk/stream"}
 TV_ROUTES = {"/tv", "/api/tv/stream", "/api/tv/today"}
 
 
+# Who works the loop (pinned here, apart from the aliases in api/deps.py that state them).
+SUPERVISING = {Role.SUPERVISOR, Role.ADMIN}
+LOOP_ROLES = {
+    ("GET", "/"): set(Role),
+    ("GET", "/api/departments"): {Role.OPERATOR, Role.DEPARTMENT, *SUPERVISING},
+    ("GET", "/api/department/requests"): {Role.DEPARTMENT, *SUPERVISING},
+    ("POST", "/api/requests/{number}/take"): {Role.DEPARTMENT, *SUPERVISING},
+    ("POST", "/api/requests/{number}/reassign"): SUPERVISING,
+    ("GET", "/department"): {Role.DEPARTMENT, *SUPERVISING},
+    ("GET", "/api/callbacks"): {Role.OPERATOR, *SUPERVISING},
+    ("POST", "/api/callbacks/{callback_id}/claim"): {Role.OPERATOR, *SUPERVISING},
+    ("GET", "/callbacks"): {Role.OPERATOR, *SUPERVISING},
+    ("GET", "/api/desk"): {Role.OPERATOR, *SUPERVISING},
+    ("GET", "/api/desk/stream"): {Role.OPERATOR, *SUPERVISING},
+    ("GET", "/desk"): {Role.OPERATOR, *SUPERVISING},
+    ("GET", "/api/alerts"): SUPERVISING,
+    ("GET", "/api/reports/staffing"): {Role.ANALYST, *SUPERVISING},
+}
+
+
 def _allowed(route: APIRoute) -> frozenset[Role] | None:
     return route_roles(route)
 
@@ -44,6 +64,15 @@ def test_every_route_but_health_and_login_declares_its_roles(app: FastAPI) -> No
         (method, url) for method, url, roles in cases if roles is None and url not in PUBLIC | TV_ROUTES
     ]
     assert undeclared == []
+
+
+def test_the_loop_keeps_its_roles(app: FastAPI) -> None:
+    declared = {
+        (method, route.path): route_roles(route)
+        for route in api_routes(app)
+        for method in route.methods or ()
+    }
+    assert {key: declared[key] for key in LOOP_ROLES} == LOOP_ROLES
 
 
 def test_tv_routes_refuse_users_and_missing_tokens(client: TestClient, users: Users) -> None:
@@ -114,3 +143,7 @@ def test_docs_and_schema_are_served(client: TestClient) -> None:
     assert schema["paths"]["/api/audit"]["get"]["summary"].endswith("Roles: admin.")
     assert schema["paths"]["/api/live"]["get"]["summary"].endswith("Roles: supervisor, admin.")
     assert client.get("/openapi.json").json() == schema
+    summaries = [
+        op.get("summary", "") for operations in schema["paths"].values() for op in operations.values()
+    ]
+    assert [summary for summary in summaries if summary.count("Roles:") > 1] == []

@@ -8,10 +8,16 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.tableout import XLSX_TYPE
 from hotline.models import Role
 from tests.api.conftest import TestClient, Users
 from tests.staffing.test_staffing import _fill_history
 
+# Every report table that downloads: its JSON has a named model, and both downloads are documented.
+TABLES = (
+    "/api/reports/occupancy", "/api/reports/pauses", "/api/reports/intervals", "/api/reports/staffing",
+    "/api/reports/kpi", "/api/calls", "/api/analytics/frequent-terms", "/api/analytics/topic-periods",
+)  # fmt: skip
 WINDOW = {"since": "2026-11-23T10:00:00+03:00", "until": "2026-11-23T11:00:00+03:00"}
 
 
@@ -91,6 +97,14 @@ def test_every_workforce_table_exports_csv_and_xlsx(
     pauses = client.get("/api/reports/pauses", params={**window, "format": "xlsx"}, headers=headers)
     values = list(load_workbook(io.BytesIO(pauses.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert [row[2] for row in values[1:]] == ["обед", "перерыв"]
+
+
+def test_the_schema_documents_each_table_as_json_csv_and_xlsx(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in TABLES:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "text/csv", XLSX_TYPE}, path
+        assert content["application/json"]["schema"]["$ref"].startswith("#/components/schemas/"), path
 
 
 def test_reports_page_renders(client: TestClient, users: Users) -> None:
