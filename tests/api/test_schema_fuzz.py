@@ -52,7 +52,10 @@ def fuzzed(engine: Engine, tmp_path: Path) -> tuple[FastAPI, dict[Role, str]]:
         for role in Role:
             create_user(session, username=role.value, role=role)
             tokens[role] = issue_token(session, username=role.value)
-    return create_app(config, factory, hub=LiveHub(factory, config, interval_s=0.05)), tokens
+    # Each call runs the app's lifespan, so the hub starts (one poll) and stops per call. A slow poll
+    # interval keeps a poll from still reading in its thread when the test ends, holding a connection past
+    # the engine's dispose (LiveHub.stop cancels the poll task, not a read already in a thread).
+    return create_app(config, factory, hub=LiveHub(factory, config, interval_s=60.0)), tokens
 
 
 @pytest.mark.slow
