@@ -46,6 +46,7 @@ def create_app(
     disabled user or revoked token stops working within that time).
     """
     settings.require_secrets("api")
+    owns_engine = session_factory is None
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database))
     engine = session_factory.kw["bind"]
@@ -72,6 +73,8 @@ def create_app(
             yield
         finally:
             await wiring.hub.stop()
+            if owns_engine:  # a given factory's engine belongs to whoever made it
+                engine.dispose()
 
     app = FastAPI(
         title="hotline",

@@ -7,22 +7,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hotline.context import cli_state
+from hotline.context import cli_sessions, cli_state
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from hotline.settings import Settings
+    pass
 
 users_app = typer.Typer(
     help="Web and API users: add, list, disable, issue and revoke tokens.", no_args_is_help=True
 )
-
-
-def _factory(settings: Settings) -> sessionmaker[Session]:
-    from hotline.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(settings.database))
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +76,7 @@ def users_add(
     from hotline.db import transaction
 
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
-    with transaction(_factory(cli_state(ctx).settings())) as session:
+    with transaction(cli_sessions(ctx)) as session:
         user = create_user(
             session, username=name, role=role, password=secret, full_name=full_name, language=language
         )
@@ -106,7 +98,7 @@ def users_password(ctx: typer.Context, name: str = typer.Argument(..., help="use
     from hotline.db import transaction
 
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    with transaction(_factory(cli_state(ctx).settings())) as session:
+    with transaction(cli_sessions(ctx)) as session:
         set_password(session, username=name, password=secret)
     typer.echo(f"password of {name} changed")
 
@@ -121,7 +113,7 @@ def users_token(
     from api.users import issue_token
     from hotline.db import transaction
 
-    with transaction(_factory(cli_state(ctx).settings())) as session:
+    with transaction(cli_sessions(ctx)) as session:
         token = issue_token(session, username=name, name=label)
     typer.echo(token)
 
@@ -134,7 +126,7 @@ def users_tokens(ctx: typer.Context, name: str = typer.Argument(..., help="user 
     def when(moment: datetime | None) -> str:
         return moment.isoformat(timespec="seconds") if moment else "-"
 
-    with _factory(cli_state(ctx).settings())() as session:
+    with cli_sessions(ctx)() as session:
         for token in list_tokens(session, username=name):
             state = f"revoked {when(token.revoked_at)}" if token.revoked_at else "active"
             typer.echo(
@@ -153,7 +145,7 @@ def users_revoke_token(
     from api.users import revoke_token
     from hotline.db import transaction
 
-    with transaction(_factory(cli_state(ctx).settings())) as session:
+    with transaction(cli_sessions(ctx)) as session:
         revoke_token(session, username=name, token_id=token_id)
     typer.echo(f"token {token_id} of {name} revoked (API processes stop accepting it within 5 s)")
 
@@ -164,7 +156,7 @@ def users_disable(ctx: typer.Context, name: str = typer.Argument(..., help="user
     from api.users import disable_user
     from hotline.db import transaction
 
-    with transaction(_factory(cli_state(ctx).settings())) as session:
+    with transaction(cli_sessions(ctx)) as session:
         disable_user(session, username=name)
     typer.echo(f"user {name} disabled")
 
@@ -174,7 +166,7 @@ def users_list(ctx: typer.Context) -> None:
     """List users with role, state and last login."""
     from api.users import list_users
 
-    with _factory(cli_state(ctx).settings())() as session:
+    with cli_sessions(ctx)() as session:
         for user in list_users(session):
             state = "disabled" if user.disabled else "active"
             last = user.last_login_at.isoformat(timespec="seconds") if user.last_login_at else "never"

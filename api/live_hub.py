@@ -125,6 +125,7 @@ class LiveHub:
         self._sent_masked: dict[str, dict[str, Any]] = {}  # the same, masked
         self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
+        self._in_threads: set[asyncio.Future[Any]] = set()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -140,6 +141,16 @@ class LiveHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        # A cancelled task does not stop its worker thread: wait until no read holds a pooled connection,
+        # since the engine may be disposed as soon as the hub has stopped.
+        await asyncio.gather(*self._in_threads, return_exceptions=True)
+
+    async def _in_thread(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """`asyncio.to_thread`, with the thread's work still awaited by `stop` if the caller is cancelled."""
+        work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        self._in_threads.add(work)
+        work.add_done_callback(self._in_threads.discard)
+        return await asyncio.shield(work)
 
     # ------------------------------------------------------------------ viewers
     def subscribe(self, *, masked: bool = False) -> asyncio.Queue[bytes]:
@@ -226,7 +237,7 @@ class LiveHub:
     async def poll_once(self) -> bool:
         """Read seqs (and the views that moved); broadcast changes. True when something changed."""
         try:
-            changed = await asyncio.to_thread(self._read_changes)
+            changed = await self._in_thread(self._read_changes)
             self.last_poll_ok = utcnow()
         except Exception as exc:
             self.poll_errors += 1
@@ -305,7 +316,7 @@ class LiveHub:
         assert self._kpi_source is not None
         source = self._kpi_source
         try:
-            kpis = await asyncio.to_thread(self._with_session, source)
+            kpis = await self._in_thread(self._with_session, source)
             self.kpi_error = None
         except Exception as exc:
             log.exception("today's KPIs failed")
@@ -324,8 +335,8 @@ class LiveHub:
         from hotline.lookup_limits import open_alerts
 
         try:
-            counts = await asyncio.to_thread(self._with_session, waiting_per_queue)
-            alerts = await asyncio.to_thread(
+            counts = await self._in_thread(self._with_session, waiting_per_queue)
+            alerts = await self._in_thread(
                 self._with_session, lambda session, _settings: open_alerts(session)
             )
         except Exception:

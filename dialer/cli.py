@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hotline.context import cli_state
+from hotline.context import cli_sessions, cli_state
 
 dialer_app = typer.Typer(help="Dial-back of promised callbacks through AMI Originate.", no_args_is_help=True)
 
@@ -20,13 +20,12 @@ def run(ctx: typer.Context) -> None:
     import signal
 
     from dialer.service import DialerService
-    from hotline.db import make_engine, make_session_factory
     from hotline.errors import ConfigError
 
     settings = cli_state(ctx).settings().require_secrets("dialer")
     if not settings.dialer.enabled:
         raise ConfigError("the dialer is off: set dialer.enabled = true (and dialer.secret) first")
-    service = DialerService(settings, make_session_factory(make_engine(settings.database)))
+    service = DialerService(settings, cli_sessions(ctx))
 
     async def main() -> None:
         stop = asyncio.Event()

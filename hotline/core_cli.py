@@ -7,7 +7,7 @@ import json
 import typer
 from rich.console import Console
 
-from hotline.context import cli_state
+from hotline.context import cli_engine, cli_state
 
 db_app = typer.Typer(help="Database schema: apply or inspect migrations.", no_args_is_help=True)
 config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
@@ -18,7 +18,7 @@ def db_upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="
     """Apply database migrations up to REVISION (default: the newest)."""
     from hotline import db
 
-    engine = db.make_engine(cli_state(ctx).settings().database)
+    engine = cli_engine(ctx)
     db.upgrade(engine, revision)
     typer.echo(f"database at revision {db.current_revision(engine)}")
 
@@ -30,7 +30,7 @@ def db_downgrade(
     """Revert database migrations down to REVISION."""
     from hotline import db
 
-    engine = db.make_engine(cli_state(ctx).settings().database)
+    engine = cli_engine(ctx)
     db.downgrade(engine, revision)
     typer.echo(f"database at revision {db.current_revision(engine) or 'base'}")
 
@@ -40,7 +40,7 @@ def db_current(ctx: typer.Context) -> None:
     """Print the database's migration revision and the newest one shipped."""
     from hotline import db
 
-    engine = db.make_engine(cli_state(ctx).settings().database)
+    engine = cli_engine(ctx)
     db.check_reachable(engine)
     typer.echo(f"current={db.current_revision(engine) or 'base'} head={db.head_revision(engine)}")
 

@@ -20,15 +20,21 @@ from hotline.settings import DatabaseSettings
 
 
 def make_engine(settings: DatabaseSettings) -> Engine:
+    # hide_parameters: a failed statement's error (and log line) must not carry a row's personal data.
     url = settings.url
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=settings.echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=settings.echo, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(
-        url, echo=settings.echo, pool_size=settings.pool_size, pool_pre_ping=True, future=True
+        url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,  # as above
+        future=True,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,22 @@ OURS = (
 )
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is at each record (as `logging.lastResort` does), not as it was when
+    logging was configured: a command run in-process (tests, the demo) may have replaced and closed it."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO") -> None:
     """`level` for our loggers; libraries log at WARNING and up unless `level` is DEBUG (--verbose)."""
     loggers: dict[str, Any] = {name: {"level": level} for name in OURS}
@@ -79,9 +96,7 @@ def configure_logging(level: str = "INFO") -> None:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"kv": {"()": KeyValueFormatter}},
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "kv", "stream": "ext://sys.stderr"}
-        },
+        "handlers": {"stderr": {"()": StderrHandler, "formatter": "kv"}},
         "root": {
             "level": "DEBUG" if level == "DEBUG" else max(level, "WARNING", key=_rank),
             "handlers": ["stderr"],

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hotline.context import cli_state
+from hotline.context import cli_sessions, cli_state
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from hotline.settings import Settings
+    pass
 
 departments_app = typer.Typer(
     help="Departments that answer requests: add, list, digest, escalate.", no_args_is_help=True
@@ -23,12 +21,6 @@ callbacks_app = typer.Typer(help="Callbacks the IVR promised: list and KPIs.", n
 def register(app: typer.Typer) -> None:
     app.add_typer(departments_app, name="departments")
     app.add_typer(callbacks_app, name="callbacks")
-
-
-def _factory(settings: Settings) -> sessionmaker[Session]:
-    from hotline.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(settings.database))
 
 
 @departments_app.command("add")
@@ -43,7 +35,7 @@ def departments_add(
     from hotline.db import transaction
     from hotline.routing import add_department
 
-    with transaction(_factory(cli_state(ctx).settings())) as session:
+    with transaction(cli_sessions(ctx)) as session:
         department = add_department(session, name=name, head=head, title=title, email=email)
         typer.echo(f"department {department.name} added" + (f" with head {head}" if head else ""))
 
@@ -57,7 +49,7 @@ def departments_list(
     from hotline.routing import local_today as today_for
 
     settings = cli_state(ctx).settings()
-    with _factory(settings)() as session:
+    with cli_sessions(ctx)() as session:
         today = today_for(settings)
         items = [describe(session, row, today=today) for row in list_departments(session)]
     if format == "json":
@@ -79,7 +71,7 @@ def departments_digest(
     from hotline.routing import local_today as today_for
 
     settings = cli_state(ctx).settings()
-    with _factory(settings)() as session:
+    with cli_sessions(ctx)() as session:
         today = today_for(settings)
         if send:
             for name, result in send_digests(session, settings.routing.mail, today=today).items():
@@ -97,7 +89,7 @@ def departments_escalate(ctx: typer.Context) -> None:
     from hotline.routing import local_today as today_for
 
     settings = cli_state(ctx).settings()
-    with transaction(_factory(settings)) as session:
+    with transaction(cli_sessions(ctx)) as session:
         rows = escalate_overdue(session, settings.routing.mail, today=today_for(settings))
         typer.echo(
             f"{len(rows)} overdue request(s) escalated"
@@ -117,7 +109,7 @@ def callbacks_list(
     from hotline.models import CallbackStatus
 
     wanted = CallbackStatus(status) if status else None
-    with _factory(cli_state(ctx).settings())() as session:
+    with cli_sessions(ctx)() as session:
         items = [as_dict(row) for row in list_callbacks(session, status=wanted, limit=limit)]
     if format == "json":
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
-from hotline.context import cli_state
+from hotline.context import cli_sessions, cli_state
 from hotline.domain import CallOutcome
 from hotline.kpi import KPI_DEFINITIONS
 from hotline.models import Call
@@ -100,12 +100,9 @@ class _Report(NamedTuple):
 @contextmanager
 def _report_session(ctx: typer.Context, since: str | None, until: str | None) -> Iterator[_Report]:
     """The settings, the --since/--until window and a database session that every report starts from."""
-    from hotline import db
-
     settings = cli_state(ctx).settings()
     start, end = _window(since, until, settings)
-    factory = db.make_session_factory(db.make_engine(settings.database))
-    with factory() as session:
+    with cli_sessions(ctx)() as session:
         yield _Report(session, settings, start, end)
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from hotline import db
 from hotline.settings import DatabaseSettings, Settings, load_settings
@@ -91,7 +92,7 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = db.make_engine(DatabaseSettings(url=db_url))
     db.upgrade(eng)
     yield eng
-    eng.dispose()
+    _dispose_idle(eng)
 
 
 @pytest.fixture
@@ -100,7 +101,15 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     eng = db.make_engine(DatabaseSettings(url=sqlite_url))
     db.upgrade(eng)
     yield eng
+    _dispose_idle(eng)
+
+
+def _dispose_idle(eng: Engine) -> None:
+    """Dispose of a test's engine, which must have every connection back: one still out (a session never
+    closed, a thread still reading after its server stopped) would be left open for the garbage collector."""
+    checked_out = eng.pool.checkedout() if isinstance(eng.pool, QueuePool) else 0
     eng.dispose()
+    assert checked_out == 0, f"{checked_out} connection(s) still checked out when the test ended"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from hotline.context import cli_state
+from hotline.context import cli_sessions, cli_state
 
 models_app = typer.Typer(help="Vosk speech models: download and list.", no_args_is_help=True)
 
@@ -100,7 +100,7 @@ def transcribe_command(
     The same file twice is transcribed once.
     """
     from hotline import jobs
-    from hotline.db import make_engine, make_session_factory, transaction
+    from hotline.db import transaction
     from hotline.models import Recording
     from transcription.audio import sha256_of
     from transcription.pipeline import run_pending
@@ -108,7 +108,7 @@ def transcribe_command(
     if not paths and not drain:
         raise typer.BadParameter("give recordings to transcribe, or --drain for every queued job")
     settings = cli_state(ctx).settings()
-    factory = make_session_factory(make_engine(settings.database))
+    factory = cli_sessions(ctx)
     lang = language or settings.transcription.default_language
     new = known = 0
     given: set[int] = set()
@@ -184,12 +184,11 @@ def search_command(
     from dataclasses import asdict
     from datetime import UTC
 
-    from hotline.db import make_engine, make_session_factory
     from hotline.text.masking import redact
     from hotline.text.search import search
 
     settings = cli_state(ctx).settings()
-    factory = make_session_factory(make_engine(settings.database))
+    factory = cli_sessions(ctx)
 
     def aware(value: datetime | None) -> datetime | None:
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
@@ -298,12 +297,11 @@ def list_command(ctx: typer.Context) -> None:
         typer.echo(f"{language:4} {state:8} {path}")
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hotline.db import make_engine, make_session_factory
     from hotline.jobs import waiting_for_model
     from hotline.speech_models import SUGGESTED_MODELS
 
     try:
-        with make_session_factory(make_engine(settings.database))() as session:
+        with cli_sessions(ctx)() as session:
             waiting = waiting_for_model(session, config)
     except SQLAlchemyError as exc:  # the models are listed anyway; only the job counts are missing
         typer.echo(f"(jobs waiting for a model: unknown, database unavailable: {type(exc).__name__})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CheckContext, not_a_server_error
 from schemathesis.core.transport import Response
+from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import Engine
 
@@ -43,7 +45,7 @@ EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture
-def fuzzed(engine: Engine, tmp_path: Path) -> tuple[FastAPI, dict[Role, str]]:
+def fuzzed(engine: Engine, tmp_path: Path) -> Iterator[tuple[FastAPI, dict[Role, str]]]:
     (tmp_path / "recordings").mkdir()
     config = api_settings(engine.url.render_as_string(hide_password=False), tmp_path)
     factory = db.make_session_factory(engine)
@@ -52,10 +54,11 @@ def fuzzed(engine: Engine, tmp_path: Path) -> tuple[FastAPI, dict[Role, str]]:
         for role in Role:
             create_user(session, username=role.value, role=role)
             tokens[role] = issue_token(session, username=role.value)
-    # Each call runs the app's lifespan, so the hub starts (one poll) and stops per call. A slow poll
-    # interval keeps a poll from still reading in its thread when the test ends, holding a connection past
-    # the engine's dispose (LiveHub.stop cancels the poll task, not a read already in a thread).
-    return create_app(config, factory, hub=LiveHub(factory, config, interval_s=60.0)), tokens
+    yield create_app(config, factory, hub=LiveHub(factory, config, interval_s=0.05)), tokens
+    # Schemathesis keeps each app's lifespan running for the whole process. Stop it (and the live hub's
+    # polling) before the engine is disposed, as a server stops before its database goes away: a poll
+    # still holding a connection at that moment leaves it open for the garbage collector.
+    shutdown_lifespans()
 
 
 @pytest.mark.slow

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -53,3 +55,17 @@ def test_library_info_lines_need_verbose(
     assert "worker started" in err
     assert "a library warning" in err
     assert ("Loading dictionaries" in err) is library_info_shown
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_lines_go_to_the_stderr_of_the_moment_not_a_closed_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A command run in-process (CliRunner, the demo) swaps stderr and closes its copy when it ends.
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("INFO")
+    first.close()
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", now)
+    logging.getLogger("hotline.test").warning("database unreachable")
+    assert "database unreachable" in now.getvalue()
+    assert "Logging error" not in now.getvalue()
