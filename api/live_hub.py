@@ -1,11 +1,12 @@
 """One watcher per API process: follows the published live views and fans changes out to viewers.
 
 Viewers never query the database: the hub polls the tiny (pbx, seq) table and the PBX heartbeats
-every `interval_s` (0.1 s), reads the views only when a seq moved, encodes each change once and hands
+every `interval_s` (25 ms), reads the views only when a seq moved, encodes each change once and hands
 the same bytes to every subscriber; it also sends the keep-alive comment, so a viewer's stream only
 ever waits on its queue. A PBX whose listener went silent (or that is disconnected) is shown "not live
 since ..." without its old numbers (`hotline.live.liveness`).
-With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
+With `api.redis_url` set, a message on the `hotline:live` channel carries the new view and wakes the
+hub at once; on SQLite without Redis, a commit that moved a seq wakes it (api.live_wake).
 Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
 masked: each change is encoded once per variant.
 """
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.live_wake import SqliteWatch
 from hotline.alerts import evaluate
 from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
 from hotline.live_patch import diff
@@ -125,6 +127,7 @@ class LiveHub:
         self._sent_masked: dict[str, dict[str, Any]] = {}  # the same, masked
         self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
+        self._watch: SqliteWatch | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -132,8 +135,16 @@ class LiveHub:
         self._tasks.append(asyncio.create_task(self._run(), name="live-hub"))
         if self._settings.api.redis_url:
             self._tasks.append(asyncio.create_task(self._redis_wakeups(), name="live-hub-redis"))
+        else:
+            loop = asyncio.get_running_loop()
+            self._watch = SqliteWatch.of(self._factory, lambda: loop.call_soon_threadsafe(self._wake.set))
+            if self._watch is not None:
+                self._watch.start()
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            await asyncio.to_thread(self._watch.stop)
+            self._watch = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -349,7 +360,8 @@ class LiveHub:
         next_keepalive = loop.time() + KEEPALIVE_S
         next_alert_check = loop.time() + ALERT_CHECK_S
         while True:
-            pause = min(self.interval_s * 2 ** min(self.failing, 6), 5.0)
+            # Backing off while the database fails, up to 5 s (or the interval itself, if longer).
+            pause = min(self.interval_s * 2 ** min(self.failing, 6), max(self.interval_s, 5.0))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()

@@ -52,6 +52,30 @@ async def test_a_redis_message_wakes_the_hub_long_before_its_poll(
         await client.aclose()
 
 
+async def test_on_sqlite_a_view_committed_elsewhere_wakes_the_hub_without_its_poll(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    # The hub would not poll for 30 s: only the commits (another connection, as the listener's) wake it.
+    hub = LiveHub(factory, settings, interval_s=30.0, kpi_source=None)
+    await hub.start()
+    try:
+        queue = hub.subscribe()
+        received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]
+        for waiting in (2, 1):  # two callers wait, then one of them is served
+            await asyncio.to_thread(publish_view, factory, view_with_waiting(waiting))
+            received.append(_event(await asyncio.wait_for(queue.get(), 20.0)))
+    finally:
+        await hub.stop()
+    first, second = follow(received)
+    assert [c["caller_name"] for c in first["queues"][0]["waiting"]] == ["Елена Козлова", "Владимир Соколов"]
+    assert [c["caller_name"] for c in second["queues"][0]["waiting"]] == ["Елена Козлова"]
+
+
+def _event(message: bytes) -> tuple[str, Any]:
+    fields = dict(line.split(": ", 1) for line in message.decode().splitlines() if ": " in line)
+    return fields["event"], json.loads(fields["data"])
+
+
 async def test_an_api_started_before_the_schema_exists_recovers_once_migrated(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -1,0 +1,84 @@
+"""Wakes the live hub as soon as the listener (another process) publishes a view into SQLite.
+
+SQLite has no LISTEN/NOTIFY and, without Redis, the hub would only learn of a change at its next poll.
+A thread asks the database every `every_s` whether anything was committed since (`PRAGMA data_version`,
+a read of the WAL index in shared memory, microseconds) and only then reads the tiny (pbx, seq) table:
+a seq that moved wakes the hub at once. Records written meanwhile (most commits) wake nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.models import LiveSnapshot
+
+log = logging.getLogger(__name__)
+
+WATCH_S = 0.002
+RETRY_S = 1.0  # the file or the table is not there yet (an API started before the listener or migration)
+SEQS = str(select(LiveSnapshot.pbx, LiveSnapshot.seq).compile(dialect=sqlite.dialect()))
+
+
+class SqliteWatch:
+    def __init__(self, path: str, wake: Callable[[], object], *, every_s: float = WATCH_S) -> None:
+        self.path = path
+        self.wake = wake
+        self.every_s = every_s
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def of(cls, factory: sessionmaker[Session], wake: Callable[[], object]) -> SqliteWatch | None:
+        """A watch of the factory's database when it is a SQLite file; None otherwise."""
+        bind = factory.kw.get("bind")
+        url = getattr(bind, "url", None)
+        if url is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return cls(url.database, wake)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="live-sqlite-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        version: Any = None
+        seqs: list[Any] | None = None
+        pause = self.every_s
+        while not self._stopping.wait(pause):
+            try:
+                if connection is None:
+                    connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+                now = connection.execute("PRAGMA data_version").fetchone()[0]
+                if now == version:
+                    pause = self.every_s
+                    continue
+                rows = connection.execute(SEQS).fetchall()
+            except sqlite3.Error as exc:
+                # The hub's own poll goes on meanwhile; this only makes it faster.
+                if connection is not None:
+                    connection.close()
+                    connection = None
+                log.debug("sqlite live watch retrying: %s", exc)
+                version, pause = None, RETRY_S
+                continue
+            version, pause = now, self.every_s
+            if rows != seqs:
+                seqs = rows
+                self.wake()
+        if connection is not None:
+            connection.close()
