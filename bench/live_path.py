@@ -184,10 +184,20 @@ def _epoch(at: str | None) -> float | None:
     return datetime.fromisoformat(at).timestamp() if at else None
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Deliveries:
     total: list[float] = field(default_factory=list)  # AMI event sent -> the viewer has the view (s)
     listener: list[float] = field(default_factory=list)  # AMI event sent -> the listener built the view
+    rest: list[float] = field(default_factory=list)  # view built -> the viewer has it
     resent_snapshots: int = 0  # a lagging viewer's backlog replaced by the whole state
     views: int = 0  # distinct views and patches pushed
 
@@ -211,6 +221,7 @@ def deliveries(viewed: list[_Viewer], marks: dict[str, float]) -> Deliveries:
                 out.total.append(at - marks[uniqueid])
                 if built is not None:
                     out.listener.append(built - marks[uniqueid])
+                    out.rest.append(at - built)
     out.views = sum(1 for _, built, _ in shown.values() if built is not None)
     return out
 
@@ -255,9 +266,13 @@ async def run_engine(
     await asyncio.wait_for(connected.wait(), 60)
     listener = context.Process(target=_listen, args=(overrides, port, stop_listener), daemon=True)
     listener.start()
+    pids = {"replay": replay.pid, "listener": listener.pid, "API": api.pid, "viewers": os.getpid()}
+    processes = {name: pid for name, pid in pids.items() if pid is not None}
+    cpu_before = {name: _cpu_s(pid) for name, pid in processes.items()}
     start.set()
     try:
         marks = await asyncio.to_thread(results.get, True, args.seconds + 60)
+        cpu = {name: _cpu_s(pid) - cpu_before[name] for name, pid in processes.items()}
         await asyncio.sleep(1.0)
     finally:
         stop.set()
@@ -275,13 +290,15 @@ async def run_engine(
         f"{label}: ~{args.rate:.0f} events/s for {args.seconds:.0f} s (speed {speed:.1f}), "
         f"{len(marks)} callers joined, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
+    print("  CPU seconds during the run: " + ", ".join(f"{name} {used:.1f}" for name, used in cpu.items()))
     print(
         f"  {found.views} distinct views pushed to {args.clients} viewers, {len(found.total)} caller-viewer "
         f"deliveries, {found.resent_snapshots} snapshots re-sent to lagging viewers"
     )
     for name, values, goal in (
         ("AMI event -> viewer       ", found.total, "   (goal p99 < 100 ms)"),
-        ("  of which -> view built  ", found.listener, ""),
+        ("  event -> view built     ", found.listener, "   (listener)"),
+        ("  view built -> viewer    ", found.rest, "   (database or Redis, API, sockets)"),
     ):
         if values:
             ms = [value * 1000 for value in values]
