@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.live_stream import Mailbox
 from api.live_wake import SqliteWatch
 from hotline.alerts import evaluate
 from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
@@ -119,7 +120,7 @@ class LiveHub:
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
         # Viewers by whether callers are masked for them (hotline.privacy): each change is encoded
         # once per kind, never per viewer.
-        self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
+        self._subscribers: dict[bool, set[Mailbox]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
         self._snapshot_json: dict[bool, bytes] = {}
         self.alerts: list[dict[str, Any]] = []
@@ -153,14 +154,14 @@ class LiveHub:
         self._tasks.clear()
 
     # ------------------------------------------------------------------ viewers
-    def subscribe(self, *, masked: bool = False) -> asyncio.Queue[bytes]:
-        queue: asyncio.Queue[bytes] = asyncio.Queue(SUBSCRIBER_BACKLOG)
-        self._subscribers[masked].add(queue)
-        return queue
+    def subscribe(self, *, masked: bool = False) -> Mailbox:
+        mailbox = Mailbox()
+        self._subscribers[masked].add(mailbox)
+        return mailbox
 
-    def unsubscribe(self, queue: asyncio.Queue[bytes]) -> None:
+    def unsubscribe(self, mailbox: Mailbox) -> None:
         for group in self._subscribers.values():
-            group.discard(queue)
+            group.discard(mailbox)
 
     @property
     def viewers(self) -> int:
@@ -195,15 +196,13 @@ class LiveHub:
         """`masked_message` goes to masked viewers when the message carries callers' data."""
         for masked, group in self._subscribers.items():
             payload = masked_message if masked and masked_message is not None else message
-            for queue in group:
-                if queue.full():
+            for mailbox in group:
+                if mailbox.qsize() >= SUBSCRIBER_BACKLOG:
                     # A slow viewer: patches build on each other, so drop its backlog and start it over
                     # from the latest state (the snapshot already holds this change).
-                    while not queue.empty():
-                        queue.get_nowait()
-                    queue.put_nowait(self.snapshot_message(masked=masked))
-                    continue
-                queue.put_nowait(payload)
+                    mailbox.replace(self.snapshot_message(masked=masked))
+                else:
+                    mailbox.put(payload)
 
     def _broadcast_view(self, view: dict[str, Any]) -> None:
         """A changed view goes out as a patch of the last one sent (hotline.live_patch), or whole."""
