@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 OnChange = Callable[[LiveView], None]
 PUBLISH_EVERY_S = 0.02  # at most ~50 live-view publishes per second per PBX
+RECORDS_EVERY_S = 0.1  # records are written at most this often (unless a batch is full) and this soon
 
 
 @dataclass
@@ -83,6 +84,8 @@ class PbxLink:
         self._flush_task: asyncio.Task[None] | None = None
         self._view_task: asyncio.Task[None] | None = None
         self._view_failing = False
+        self._unstored: LiveView | None = None  # published on Redis, not yet written to the database
+        self._applied_unflushed = False
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
         self._last_health_write = 0.0
@@ -263,8 +266,10 @@ class PbxLink:
         batch = self.settings.ami.batch_size
         interval = self.settings.ami.flush_interval_s
         while True:
+            # Applied events not yet flushed are written within RECORDS_EVERY_S, even if none follows.
+            wait = min(interval, RECORDS_EVERY_S) if self._applied_unflushed else interval
             try:
-                item = await asyncio.wait_for(self.queue.get(), interval)
+                item = await asyncio.wait_for(self.queue.get(), wait)
             except TimeoutError:
                 if time.monotonic() - self._last_health_write >= self.settings.ami.heartbeat_s:
                     self._health_dirty = True  # the heartbeat: alive, even when the PBX is idle
@@ -288,13 +293,16 @@ class PbxLink:
                 for task in (self._flush_task, self._view_task):
                     if task is not None:
                         await task
-                await self._flush()
                 if self._view_dirty:
                     await self._publish_view()  # the final picture, even of a half-rebuilt state
+                await self._flush()
                 self.writer.give_up()  # the process ends: what is still unsaved is lost, and said so
                 return
             self._show()
-            if applied >= batch or self.queue.empty() or time.monotonic() - self._last_flush >= interval:
+            self._applied_unflushed = True
+            # Records in batches: a transaction per burst of events would cost the listener (and the
+            # database, and on SQLite the live view waiting for its turn) several times as much.
+            if applied >= batch or time.monotonic() - self._last_flush >= min(interval, RECORDS_EVERY_S):
                 self._start_flush()
             # Let the connection read more (and the writes progress) between batches.
             await asyncio.sleep(0)
@@ -325,8 +333,12 @@ class PbxLink:
         # Clean from this moment: events applied while the view is written make it dirty again.
         self._view_dirty = False
         self._last_publish = time.monotonic()
-        if self.store.publisher is not None:  # the API processes need not wait for the database
-            await asyncio.to_thread(self.store.publisher, view)
+        if self.store.publisher is not None and await asyncio.to_thread(self.store.publisher, view):
+            # Every API process has it from Redis: the database copy (for a process that starts, or
+            # polls while Redis is down) goes with the next records flush, within flush_interval_s.
+            self._unstored = view
+            self._changed(view)
+            return True
         try:
             await asyncio.to_thread(self.store.write, self.pbx.name, [], None, view)
         except Exception as exc:
@@ -388,21 +400,24 @@ class PbxLink:
             self._health_dirty = self._view_dirty = True
 
     async def _flush(self) -> None:
-        """Write the changed records and the PBX health (the heartbeat)."""
+        """Write the changed records, the PBX health (the heartbeat) and a view Redis carried."""
+        self._applied_unflushed = False
         self.writer.add(self.processor.state.take_changes())
-        if not self.writer.pending and not self._health_dirty:
+        view, self._unstored = self._unstored, None
+        if not self.writer.pending and not self._health_dirty and view is None:
             return
         health = self.health()
         # Clean from this moment: what changes while this write runs (a lost connection) is written next.
         self._health_dirty = False
         try:
-            written = await self.writer.write(health, None)
+            written = await self.writer.write(health, view)
         finally:
             self._last_flush = time.monotonic()
         if written:
             self._last_health_write = self._last_flush
         else:
             self._health_dirty = True
+            self._unstored = self._unstored or view
 
     def health(self) -> PbxHealth:
         p = self.processor

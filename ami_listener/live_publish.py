@@ -1,8 +1,9 @@
 """Publishes each new live view on Redis `hotline:live`, so every API process pushes it at once.
 
 The message carries the view itself ({"pbx", "at", "view"}): API hubs push it without reading the
-database, which stays the fallback they poll. Redis being down costs only speed: a failed publish is
-logged once per outage and counted, never raised into the listener.
+database, which stays the fallback they poll (a view Redis took goes there with the listener's next
+records flush). Redis being down costs only speed: a failed publish is logged once per outage and
+counted, never raised into the listener, which then writes the view to the database at once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class LivePublisher:
         self.failures_total = 0
         self._failing = False
 
-    def __call__(self, view: LiveView) -> None:
+    def __call__(self, view: LiveView) -> bool:
+        """Publish `view`; False when Redis did not take it (the caller writes it to the database now)."""
         payload = json.dumps(
             {"pbx": view.pbx, "at": view.at.isoformat(), "view": view.model_dump(mode="json")},
             ensure_ascii=False,
@@ -44,9 +46,10 @@ class LivePublisher:
                     "live view not published on redis", extra={"error": f"{type(exc).__name__}: {exc}"}
                 )
             self._failing = True
-            return
+            return False
         self.published_total += 1
         self._failing = False
+        return True
 
     def close(self) -> None:
         self._client.close()

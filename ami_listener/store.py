@@ -154,11 +154,12 @@ class Store:
         session_factory: sessionmaker[Session],
         *,
         recordings_enabled: bool = True,
-        publisher: Callable[[LiveView], None] | None = None,
+        publisher: Callable[[LiveView], bool] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
-        # Pushes each new live view to the API processes at once (Redis), ahead of the database write.
+        # Pushes each new live view to the API processes at once (Redis), ahead of the database write;
+        # False when it could not.
         self.publisher = publisher
         # A record is written again with every change: report each cleaned value once, not per write.
         self._reported: dict[Cleaned, None] = {}
