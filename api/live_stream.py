@@ -7,12 +7,14 @@ the server's `send` as one write, with no generator, task group or per-chunk che
 (Starlette's StreamingResponse has all three). A lagging viewer's mailbox stays bounded: the hub
 replaces its backlog with the latest whole state (api.live_hub). An idle second task per viewer notices
 the browser going away, so a closed wallboard stops costing anything at once.
+`sse_stream` is the plainer stream of a page that wants only some of the hub's messages (the desk).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from starlette.responses import StreamingResponse
@@ -133,3 +135,31 @@ async def _until_disconnected(receive: Receive, mailbox: Mailbox) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
     mailbox.close()
+
+
+def sse_stream(
+    hub: LiveHub,
+    first: bytes,
+    *,
+    max_s: float,
+    pick: Callable[[bytes], bytes | None] = lambda m: m,
+    masked: bool = False,
+) -> AsyncIterator[bytes]:
+    """A viewer's stream: `first`, then the hub's messages as `pick` turns them (None drops one),
+    until `max_s` has passed (the browser reconnects at once and its session is checked again)."""
+
+    queue = hub.subscribe(masked=masked)  # before `first` is sent, so no change between them is lost
+
+    async def events() -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + max_s
+        try:
+            yield first
+            while loop.time() < ends_at:
+                message = pick(await queue.get())
+                if message is not None:
+                    yield message
+        finally:
+            hub.unsubscribe(queue)
+
+    return events()

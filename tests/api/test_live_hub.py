@@ -133,6 +133,28 @@ async def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
     assert list(follow(behind))[-1] == latest
 
 
+async def test_views_that_queued_up_on_redis_are_pushed_as_the_newest_only(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    hub = LiveHub(factory, settings, kpi_source=None)
+    base = view_with_waiting(2)
+    publish_view(factory, base.model_copy(update={"at": base.at - timedelta(seconds=1)}))
+    await hub.poll_once()
+    viewer = hub.subscribe()
+    received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]
+    queued = []
+    for step in (1, 3, 2):  # as they arrive (the listener's order is by `at`)
+        view = base.model_copy(update={"at": base.at + timedelta(seconds=step)})
+        view.queues[0].waiting[0].position = step
+        queued.append(json.dumps({"pbx": "lab", "view": view.model_dump(mode="json")}))
+    hub.apply_pushed(*queued)
+    received.extend(_events(viewer))
+    shown = list(follow(received))
+    assert len(shown) == 1  # one change pushed, not three
+    assert shown[0]["queues"][0]["waiting"][0]["position"] == 3
+    assert shown[0] == hub.views["lab"]
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
     response = csv_response([{"caller_name": '=HYPERLINK("http://x")', "note": "-1+2", "n": 5}], "x.csv")
     text = bytes(response.body).decode("utf-8-sig")
