@@ -333,7 +333,7 @@ class PbxLink:
         # Clean from this moment: events applied while the view is written make it dirty again.
         self._view_dirty = False
         self._last_publish = time.monotonic()
-        if self.store.publisher is not None and await asyncio.to_thread(self.store.publisher, view):
+        if self.store.publisher is not None and await self.store.publisher(view):
             # Every API process has it from Redis: the database copy (for a process that starts, or
             # polls while Redis is down) goes with the next records flush, within flush_interval_s.
             self._unstored = view

@@ -16,7 +16,7 @@ import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -154,7 +154,7 @@ class Store:
         session_factory: sessionmaker[Session],
         *,
         recordings_enabled: bool = True,
-        publisher: Callable[[LiveView], bool] | None = None,
+        publisher: Callable[[LiveView], Awaitable[bool]] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
