@@ -27,7 +27,7 @@ from api.live_stream import Mailbox
 from api.live_stream import sse_stream as sse_stream  # (api.routes.desk imports it from here)
 from api.live_wake import SqliteWatch
 from hotline.alerts import evaluate
-from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
+from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences, view_times
 from hotline.live_patch import diff
 from hotline.privacy import Masking
 from hotline.settings import Settings
@@ -256,7 +256,11 @@ class LiveHub:
             if seqs == self.seqs and states == self._liveness:
                 return []
             if seqs != self.seqs:
-                for view in read_views(session):
+                # Only views newer than the one held: with Redis the hub mostly has it already.
+                moved = [pbx for pbx, seq in seqs.items() if self.seqs.get(pbx) != seq]
+                stored = view_times(session, moved)
+                newer = [pbx for pbx in moved if self._holds_older(pbx, stored.get(pbx))]
+                for view in read_views(session, newer) if newer else []:
                     # A view pushed over Redis may be newer than this read: never step back to an older one.
                     held = self._published.get(view.pbx)
                     if held is None or held.at <= view.at:
@@ -270,6 +274,10 @@ class LiveHub:
         self._liveness = states
         self.views = views
         return changed
+
+    def _holds_older(self, pbx: str, stored_at: datetime | None) -> bool:
+        held = self._published.get(pbx)
+        return held is None or stored_at is None or held.at < stored_at
 
     def apply_pushed(self, *messages: Any) -> None:
         """Views the listener published on Redis: the newest per PBX is pushed now (older ones that
