@@ -26,7 +26,7 @@ from ami_listener.pbx_health import PbxHealth
 from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
 from ami_listener.restore import OpenRecords, load_open, restore
 from ami_listener.store import Store
-from ami_listener.writer import RecordWriter
+from ami_listener.writer import RecordWriter, first_line
 from hotline.errors import AmiError
 from hotline.live import LiveView
 from hotline.settings import PbxSettings, Settings
@@ -35,7 +35,8 @@ from hotline.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[LiveView], None]
-PUBLISH_EVERY_S = 0.05  # at most ~20 live-view publishes per second per PBX
+PUBLISH_EVERY_S = 0.02  # at most ~50 live-view publishes per second per PBX
+RECORDS_EVERY_S = 0.1  # records are written at most this often (unless a batch is full) and this soon
 
 
 @dataclass
@@ -82,11 +83,12 @@ class PbxLink:
         self._last_flush = 0.0
         self._flush_task: asyncio.Task[None] | None = None
         self._view_task: asyncio.Task[None] | None = None
-        self._view_stored = False
+        self._view_failing = False
+        self._unstored: LiveView | None = None  # published on Redis, not yet written to the database
+        self._applied_unflushed = False
         self._snapshots = 0
         self._connected_changed_at: datetime | None = None
         self._last_health_write = 0.0
-        self._publish_now = False
         self._rebuilding = False  # between a login and its snapshot: the state is not yet true
         self._login_queued = False
         self._restored_last_event_at: datetime | None = None
@@ -256,20 +258,23 @@ class PbxLink:
     async def run_consumer(self) -> None:
         """Apply queued items in order; return after a 'stop' item, everything flushed.
 
-        Database writes run in a worker thread while the next events are applied, one write at a
-        time, so a slow database delays records, never the live state.
+        Database writes run in a worker thread while the next events are applied, one records write at
+        a time, so a slow database delays records, never the live state. The live view has its own
+        publisher (`_publish_views`): a change is shown as soon as the previous view is out, without
+        waiting for the records.
         """
         batch = self.settings.ami.batch_size
         interval = self.settings.ami.flush_interval_s
         while True:
-            # While a view change is unpublished, wake up soon enough to publish it after the burst.
-            wait = min(interval, PUBLISH_EVERY_S) if self._view_dirty else interval
+            # Applied events not yet flushed are written within RECORDS_EVERY_S, even if none follows.
+            wait = min(interval, RECORDS_EVERY_S) if self._applied_unflushed else interval
             try:
                 item = await asyncio.wait_for(self.queue.get(), wait)
             except TimeoutError:
                 if time.monotonic() - self._last_health_write >= self.settings.ami.heartbeat_s:
                     self._health_dirty = True  # the heartbeat: alive, even when the PBX is idle
-                self._start_flush(force_view=False)
+                self._start_flush()
+                self._show()  # a view the database refused is tried again
                 continue
             stop = False
             applied = 0
@@ -288,47 +293,65 @@ class PbxLink:
                 for task in (self._flush_task, self._view_task):
                     if task is not None:
                         await task
-                await self._flush(force_view=True)
+                if self._view_dirty:
+                    await self._publish_view()  # the final picture, even of a half-rebuilt state
+                await self._flush()
                 self.writer.give_up()  # the process ends: what is still unsaved is lost, and said so
                 return
-            now = time.monotonic()
-            if self._publish_now:  # a rebuilt state is shown at once, not with the next event
-                self._publish_now = False
-                if self._flush_task is not None and not self._flush_task.done():
-                    await self._flush_task
-                self._start_flush(force_view=True)
-            elif applied >= batch or self.queue.empty() or now - self._last_flush >= interval:
-                self._start_flush(force_view=False)
-            # Let the connection read more (and the flush progress) between batches.
+            self._show()
+            self._applied_unflushed = True
+            # Records in batches: a transaction per burst of events would cost the listener (and the
+            # database, and on SQLite the live view waiting for its turn) several times as much.
+            if applied >= batch or time.monotonic() - self._last_flush >= min(interval, RECORDS_EVERY_S):
+                self._start_flush()
+            # Let the connection read more (and the writes progress) between batches.
             await asyncio.sleep(0)
 
-    def _start_flush(self, *, force_view: bool) -> None:
-        if self._flush_task is not None and not self._flush_task.done():
-            # A records write is under way: a due view goes out on its own instead of waiting behind it.
-            due = (
-                self._view_dirty
-                and not self._rebuilding
-                and time.monotonic() - self._last_publish >= PUBLISH_EVERY_S
-            )
-            # Only once a flush has stored a view: two first inserts of the PBX's row would collide.
-            if due and self._view_stored and (self._view_task is None or self._view_task.done()):
-                self._view_task = asyncio.create_task(self._flush_view())
-            return
-        self._flush_task = asyncio.create_task(self._flush(force_view=force_view))
+    def _start_flush(self) -> None:
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self._flush())
 
-    async def _flush_view(self) -> None:
+    def _show(self) -> None:
+        """Publish the changed view, unless a publisher is under way (it publishes this change next)."""
+        # A half-rebuilt state is not shown: the finished snapshot is published instead.
+        if self._view_dirty and not self._rebuilding and (self._view_task is None or self._view_task.done()):
+            self._view_task = asyncio.create_task(self._publish_views())
+
+    async def _publish_views(self) -> None:
+        """Publish the view while it keeps changing, at most once per PUBLISH_EVERY_S: the first change
+        after a quiet spell goes out at once, and a burst is coalesced into a view per interval."""
+        while self._view_dirty and not self._rebuilding:
+            wait = self._last_publish + PUBLISH_EVERY_S - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue  # (the state may be rebuilding by now)
+            if not await self._publish_view():
+                return  # the database refused it: tried again with the next change or flush
+
+    async def _publish_view(self) -> bool:
         view = self.processor.state.view(connected=self.connected, at=utcnow())
+        # Clean from this moment: events applied while the view is written make it dirty again.
         self._view_dirty = False
         self._last_publish = time.monotonic()
-        if self.store.publisher is not None:
-            await asyncio.to_thread(self.store.publisher, view)
+        if self.store.publisher is not None and await self.store.publisher(view):
+            # Every API process has it from Redis: the database copy (for a process that starts, or
+            # polls while Redis is down) goes with the next records flush, within flush_interval_s.
+            self._unstored = view
+            self._changed(view)
+            return True
         try:
             await asyncio.to_thread(self.store.write, self.pbx.name, [], None, view)
-        except Exception:
-            log.exception("live view write failed; will retry", extra={"pbx": self.pbx.name})
+        except Exception as exc:
             self._view_dirty = True
-            return
+            if not self._view_failing:  # once per outage: retries come every PUBLISH_EVERY_S
+                log.error(
+                    "live view write failed; will retry: %s", first_line(exc), extra={"pbx": self.pbx.name}
+                )
+            self._view_failing = True
+            return False
+        self._view_failing = False
         self._changed(view)
+        return True
 
     def _changed(self, view: LiveView) -> None:
         if self.on_change is not None:
@@ -343,7 +366,7 @@ class PbxLink:
             snapshots = processor.snapshots_applied
             event = processor.handle(item.headers, item.at)
             if processor.snapshots_applied != snapshots:
-                self._publish_now = self._view_dirty = True
+                self._view_dirty = True  # the rebuilt state is shown with this batch
                 self._rebuilding = False
             if isinstance(event, PbxBooted) and not processor.snapshot_pending:
                 self._request_snapshot(item.at)  # Asterisk (re)started or reloaded
@@ -376,37 +399,25 @@ class PbxLink:
             self._connected_changed_at = item.at
             self._health_dirty = self._view_dirty = True
 
-    async def _flush(self, *, force_view: bool) -> None:
+    async def _flush(self) -> None:
+        """Write the changed records, the PBX health (the heartbeat) and a view Redis carried."""
+        self._applied_unflushed = False
         self.writer.add(self.processor.state.take_changes())
-        now = time.monotonic()
-        view = None
-        # A half-rebuilt state is not shown: the finished snapshot is published at once instead.
-        if (
-            self._view_dirty
-            and not (self._rebuilding and not force_view)
-            and (force_view or now - self._last_publish >= PUBLISH_EVERY_S)
-        ):
-            view = self.processor.state.view(connected=self.connected, at=utcnow())
-            # Clean from this moment: events applied while the write runs make the view dirty again
-            # (cleared after the write, they would wait unpublished for the next event).
-            self._view_dirty = False
-            self._last_publish = now
-        if not self.writer.pending and view is None and not self._health_dirty:
+        view, self._unstored = self._unstored, None
+        if not self.writer.pending and not self._health_dirty and view is None:
             return
-        if view is not None and self.store.publisher is not None:
-            await asyncio.to_thread(self.store.publisher, view)  # viewers need not wait for the records
+        health = self.health()
+        # Clean from this moment: what changes while this write runs (a lost connection) is written next.
+        self._health_dirty = False
         try:
-            written = await self.writer.write(self.health(), view)
+            written = await self.writer.write(health, view)
         finally:
             self._last_flush = time.monotonic()
-        if not written:
-            self._view_dirty = self._view_dirty or view is not None
-            return
-        self._last_health_write = self._last_flush
-        self._health_dirty = False
-        if view is not None:
-            self._view_stored = True
-            self._changed(view)
+        if written:
+            self._last_health_write = self._last_flush
+        else:
+            self._health_dirty = True
+            self._unstored = self._unstored or view
 
     def health(self) -> PbxHealth:
         p = self.processor

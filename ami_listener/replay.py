@@ -84,6 +84,8 @@ class ReplayServer:
         self._mirror = Mirror()
         self._split: dict[tuple[int, int], Renumbered] = {}  # (part, offset) -> split around the ids
         self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()  # connections being served (close() ends them)
+        self._closing = False
         self._done = asyncio.Event()
         self._busy = asyncio.Lock()
         self._eof_sent = False
@@ -108,27 +110,41 @@ class ReplayServer:
         await self._done.wait()
 
     async def close(self) -> None:
+        """Stop accepting and end the connection being played (a looping replay never ends itself)."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        for task in self._handlers:
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
         self._done.set()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._done.is_set() or self._busy.locked():
+        if self._done.is_set() or self._busy.locked() or self._closing:
             writer.close()
             return
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
         async with self._busy:
             self.connections += 1
             log.debug("replay connection %d part %d index %d", self.connections, self._part, self._index)
             try:
                 await self._session(reader, writer)
+            except asyncio.CancelledError:
+                if not self._closing:
+                    raise
+                # close() ended it: the handler returns normally, as asyncio's stream callback logs a
+                # cancelled handler task as an error (Python 3.11).
             except (ConnectionError, asyncio.IncompleteReadError) as exc:
                 log.debug("replay connection ended: %r", exc)
             except Exception:
                 log.exception("replay session failed")
             finally:
                 writer.close()
+                self._handlers.discard(task)
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         part = self.parts[self._part]

@@ -72,5 +72,5 @@ class AmiService:
                 if isinstance(result, BaseException):
                     log.error("AMI consumer ended with an error: %r", result)
         if self._publisher is not None:
-            self._publisher.close()
+            await self._publisher.close()
             self._publisher = None

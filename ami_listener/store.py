@@ -12,10 +12,11 @@ that fails alone is set aside with its reason (logged, counted, reported) while 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -153,15 +154,21 @@ class Store:
         session_factory: sessionmaker[Session],
         *,
         recordings_enabled: bool = True,
-        publisher: Callable[[LiveView], None] | None = None,
+        publisher: Callable[[LiveView], Awaitable[bool]] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.recordings_enabled = recordings_enabled
-        # Pushes each new live view to the API processes at once (Redis), ahead of the database write.
+        # Pushes each new live view to the API processes at once (Redis), ahead of the database write;
+        # False when it could not.
         self.publisher = publisher
         # A record is written again with every change: report each cleaned value once, not per write.
         self._reported: dict[Cleaned, None] = {}
         self._reported_lock = threading.Lock()
+        # SQLite has one writer: a write that finds another one's lock sleeps in its busy handler (up to
+        # 100 ms a try), so the live view would wait behind a records write far longer than it takes.
+        # Taking turns here makes it wait exactly that long.
+        bind = session_factory.kw.get("bind")
+        self._one_writer = threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
 
     def _first_time(self, cleaned: list[Cleaned]) -> list[Cleaned]:
         with self._reported_lock:
@@ -190,6 +197,13 @@ class Store:
         cleaned += clean_rows(AgentPeriod, batch.periods, PERIOD_KEYS)
         cleaned += clean_rows(Agent, batch.agents, AGENT_KEYS)
         report.cleaned = self._first_time(cleaned)
+        with self._one_writer or contextlib.nullcontext():
+            self._write(pbx, batch, health, view, report)
+        return report
+
+    def _write(
+        self, pbx: str, batch: _Batch, health: PbxHealth | None, view: LiveView | None, report: WriteReport
+    ) -> None:
         try:
             with self.session_factory() as session, session.begin():
                 self._write_batch(session, pbx, batch, None)
@@ -203,7 +217,6 @@ class Store:
             with self.session_factory() as session, session.begin():
                 self._write_batch(session, pbx, batch, report)
                 self._finish(session, health, view, report)
-        return report
 
     @staticmethod
     def _finish(

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 PROBLEMS_KEPT = 100
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
 
@@ -55,7 +55,7 @@ class RecordWriter:
         except Exception as exc:
             # Keep the rows and retry with the next flush: a database outage must not lose calls.
             # Only the error's first line: the full text lists the rows' values (personal data).
-            log.error("database write failed; will retry: %s", _first_line(exc), extra={"pbx": self.pbx})
+            log.error("database write failed; will retry: %s", first_line(exc), extra={"pbx": self.pbx})
             self.pending = self._bounded(pending + self.pending)
             return False
         self._note(report)

@@ -1,14 +1,15 @@
 """One watcher per API process: follows the published live views and fans changes out to viewers.
 
 Viewers never query the database: the hub polls the tiny (pbx, seq) table and the PBX heartbeats
-every `interval_s` (0.1 s), reads the views only when a seq moved, encodes each change once and hands
-the same bytes to every subscriber; it also sends the keep-alive comment, so a viewer's stream only
-ever waits on its queue. A PBX whose listener went silent (or that is disconnected) is shown "not live
-since ..." without its old numbers (`hotline.live.liveness`).
-With `api.redis_url` set, a message on the `hotline:live` channel wakes the hub at once.
+every `interval_s` (25 ms, or 100 ms when changes are pushed as below), reads the views only when a
+seq moved, encodes each change once and hands the same bytes to every subscriber (api.live_stream);
+it also sends the keep-alive, so a viewer's stream only ever waits on its mailbox. A PBX whose
+listener went silent (or that is disconnected) is shown "not live since ..." without its old numbers
+(`hotline.live.liveness`).
+With `api.redis_url` set, a message on the `hotline:live` channel carries the new view and wakes the
+hub at once; on SQLite without Redis, a commit that moved a seq wakes it (api.live_wake).
 Viewers whose role masks personal data (hotline.privacy) get views with callers' numbers and names
-masked: each change is encoded once per variant.
-"""
+masked: each change is encoded once per variant (and only for a variant someone watches)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.live_stream import Mailbox
+from api.live_stream import sse_stream as sse_stream  # (api.routes.desk imports it from here)
+from api.live_wake import SqliteWatch
 from hotline.alerts import evaluate
-from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences
+from hotline.live import Liveness, LiveView, checked, pbx_liveness, read_views, sequences, view_times
 from hotline.live_patch import diff
 from hotline.privacy import Masking
 from hotline.settings import Settings
@@ -38,6 +42,8 @@ KEEPALIVE_S = 15.0
 KEEPALIVE = b"event: ping\ndata: {}\n\n"
 # Waits grow between events: thresholds are re-checked this often even when nothing changes.
 ALERT_CHECK_S = 1.0
+POLL_S = 0.025  # the database is all there is
+PUSHED_POLL_S = 0.1  # changes come over Redis or wake the hub (SQLite); the poll follows the rest
 
 _T = TypeVar("_T")
 KpiSource = Callable[[Session, Settings], list[dict[str, Any]]]
@@ -54,34 +60,6 @@ def today_kpis_per_queue(session: Session, settings: Settings) -> list[dict[str,
     return [row.as_dict() for row in rows]
 
 
-def sse_stream(
-    hub: LiveHub,
-    first: bytes,
-    *,
-    max_s: float,
-    pick: Callable[[bytes], bytes | None] = lambda m: m,
-    masked: bool = False,
-) -> AsyncIterator[bytes]:
-    """A viewer's stream: `first`, then the hub's messages as `pick` turns them (None drops one),
-    until `max_s` has passed (the browser reconnects at once and its session is checked again)."""
-
-    queue = hub.subscribe(masked=masked)  # before `first` is sent, so no change between them is lost
-
-    async def events() -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
-        ends_at = loop.time() + max_s
-        try:
-            yield first
-            while loop.time() < ends_at:
-                message = pick(await queue.get())
-                if message is not None:
-                    yield message
-        finally:
-            hub.unsubscribe(queue)
-
-    return events()
-
-
 def sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
@@ -92,13 +70,16 @@ class LiveHub:
         session_factory: sessionmaker[Session],
         settings: Settings,
         *,
-        interval_s: float = 0.025,
+        interval_s: float | None = None,
         kpi_every_s: float = 10.0,
         kpi_source: KpiSource | None = today_kpis_per_queue,
     ) -> None:
         self._factory = session_factory
         self._settings = settings
-        self.interval_s = interval_s
+        # Polled this often when nothing else tells the hub of a change; with Redis or the SQLite watch
+        # the poll only follows heartbeats and KPIs.
+        self._interval_s = interval_s
+        self.interval_s = interval_s or POLL_S
         self.kpi_every_s = kpi_every_s
         self._kpi_source = kpi_source
         self.seqs: dict[str, int] = {}
@@ -117,7 +98,7 @@ class LiveHub:
         self.failing = 0  # consecutive failed polls (database down): the loop backs off
         # Viewers by whether callers are masked for them (hotline.privacy): each change is encoded
         # once per kind, never per viewer.
-        self._subscribers: dict[bool, set[asyncio.Queue[bytes]]] = {False: set(), True: set()}
+        self._subscribers: dict[bool, set[Mailbox]] = {False: set(), True: set()}
         self._wake = asyncio.Event()
         self._snapshot_json: dict[bool, bytes] = {}
         self.alerts: list[dict[str, Any]] = []
@@ -126,6 +107,8 @@ class LiveHub:
         self._masking = Masking(active=True)
         self._tasks: list[asyncio.Task[None]] = []
         self._in_threads: set[asyncio.Future[Any]] = set()
+        self._watch: SqliteWatch | None = None
+        self._pushed = False  # a view came over Redis since the last poll
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -133,8 +116,20 @@ class LiveHub:
         self._tasks.append(asyncio.create_task(self._run(), name="live-hub"))
         if self._settings.api.redis_url:
             self._tasks.append(asyncio.create_task(self._redis_wakeups(), name="live-hub-redis"))
+        else:
+            loop = asyncio.get_running_loop()
+            self._watch = SqliteWatch.of(
+                self._factory, lambda seqs, views: loop.call_soon_threadsafe(self.apply_stored, seqs, views)
+            )
+            if self._watch is not None:
+                self._watch.start()
+        if self._interval_s is None and (self._settings.api.redis_url or self._watch is not None):
+            self.interval_s = PUSHED_POLL_S
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            await asyncio.to_thread(self._watch.stop)
+            self._watch = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -153,14 +148,14 @@ class LiveHub:
         return await asyncio.shield(work)
 
     # ------------------------------------------------------------------ viewers
-    def subscribe(self, *, masked: bool = False) -> asyncio.Queue[bytes]:
-        queue: asyncio.Queue[bytes] = asyncio.Queue(SUBSCRIBER_BACKLOG)
-        self._subscribers[masked].add(queue)
-        return queue
+    def subscribe(self, *, masked: bool = False) -> Mailbox:
+        mailbox = Mailbox()
+        self._subscribers[masked].add(mailbox)
+        return mailbox
 
-    def unsubscribe(self, queue: asyncio.Queue[bytes]) -> None:
+    def unsubscribe(self, mailbox: Mailbox) -> None:
         for group in self._subscribers.values():
-            group.discard(queue)
+            group.discard(mailbox)
 
     @property
     def viewers(self) -> int:
@@ -195,22 +190,22 @@ class LiveHub:
         """`masked_message` goes to masked viewers when the message carries callers' data."""
         for masked, group in self._subscribers.items():
             payload = masked_message if masked and masked_message is not None else message
-            for queue in group:
-                if queue.full():
+            for mailbox in group:
+                if mailbox.qsize() >= SUBSCRIBER_BACKLOG:
                     # A slow viewer: patches build on each other, so drop its backlog and start it over
                     # from the latest state (the snapshot already holds this change).
-                    while not queue.empty():
-                        queue.get_nowait()
-                    queue.put_nowait(self.snapshot_message(masked=masked))
-                    continue
-                queue.put_nowait(payload)
+                    mailbox.replace(self.snapshot_message(masked=masked))
+                else:
+                    mailbox.put(payload)
 
     def _broadcast_view(self, view: dict[str, Any]) -> None:
         """A changed view goes out as a patch of the last one sent (hotline.live_patch), or whole."""
         name = view["pbx"]
         previous = self._sent.get(name)
         self._sent[name] = view
-        plain = _change_message(previous, view)
+        # Encoded only for viewers who get it (a hotline whose supervisors all see masked callers
+        # never needs the plain one).
+        plain = _change_message(previous, view) if self._subscribers[False] else b""
         masked = None
         if self._subscribers[True]:
             hidden = self._masking.record(view)
@@ -257,10 +252,11 @@ class LiveHub:
             self._broadcast_view(view)
         if changed:
             self.check_alerts()
+        moved, self._pushed = bool(changed) or self._pushed, False
         if self._kpi_source is not None and (
-            changed or self._kpis_at is None or utcnow() - self._kpis_at > timedelta(seconds=self.kpi_every_s)
+            moved or self._kpis_at is None or utcnow() - self._kpis_at > timedelta(seconds=self.kpi_every_s)
         ):
-            await self._refresh_kpis(force=not changed)
+            await self._refresh_kpis(force=not moved)
         return bool(changed)
 
     def _read_changes(self) -> list[dict[str, Any]]:
@@ -271,7 +267,11 @@ class LiveHub:
             if seqs == self.seqs and states == self._liveness:
                 return []
             if seqs != self.seqs:
-                for view in read_views(session):
+                # Only views newer than the one held: with Redis the hub mostly has it already.
+                moved = [pbx for pbx, seq in seqs.items() if self.seqs.get(pbx) != seq]
+                stored = view_times(session, moved)
+                newer = [pbx for pbx in moved if self._holds_older(pbx, stored.get(pbx))]
+                for view in read_views(session, newer) if newer else []:
                     # A view pushed over Redis may be newer than this read: never step back to an older one.
                     held = self._published.get(view.pbx)
                     if held is None or held.at <= view.at:
@@ -286,26 +286,65 @@ class LiveHub:
         self.views = views
         return changed
 
-    def apply_pushed(self, data: Any) -> None:
-        """A view the listener published on Redis: push it now; anything else only wakes the poll."""
-        try:
-            message = json.loads(data)
-            pushed = LiveView.model_validate(message["view"])
-        except (TypeError, ValueError, KeyError):
-            self._wake.set()
-            return
+    def _holds_older(self, pbx: str, stored_at: datetime | None) -> bool:
+        held = self._published.get(pbx)
+        return held is None or stored_at is None or held.at < stored_at
+
+    def apply_pushed(self, *messages: Any) -> None:
+        """Views the listener published on Redis: the newest per PBX is pushed now (older ones that
+        queued up while the hub was busy would be out of date at once); anything else wakes the poll."""
+        views = []
+        for data in messages:
+            try:
+                views.append(json.loads(data)["view"])
+            except (TypeError, ValueError, KeyError):
+                self._wake.set()
+        self._apply_newest(views)
+
+    def apply_stored(self, seqs: dict[str, int], views: list[str]) -> None:
+        """Views the SQLite watch read as the listener committed them (api.live_wake)."""
+        self.seqs = {**self.seqs, **seqs}  # the poll need not read them again
+        self._apply_newest([json.loads(view) for view in views])
+
+    def _apply_newest(self, views: list[Any]) -> None:
+        newest: dict[str, tuple[datetime, Any]] = {}
+        for data in views:
+            try:
+                name, at = data["pbx"], datetime.fromisoformat(data["at"])
+            except (TypeError, ValueError, KeyError):
+                self._wake.set()
+                continue
+            if name not in newest or at > newest[name][0]:
+                newest[name] = (at, data)
+        for _at, data in newest.values():
+            try:
+                pushed = LiveView.model_validate(data)
+            except ValueError:
+                self._wake.set()
+                continue
+            self._apply_view(pushed)
+
+    def _apply_view(self, pushed: LiveView) -> None:
         name = pushed.pbx
         held = self._published.get(name)
         if held is None or pushed.at > held.at:
             self._published[name] = pushed
-            # Shown as the last poll judged the PBX; the poll woken below judges it again.
-            view = checked(pushed, self._liveness.get(name)).model_dump(mode="json")
+            # Shown as the last poll judged the PBX (its next poll judges it again). That poll does
+            # not read the views again for this: it would find the same one, a few milliseconds of
+            # work per change for nothing.
+            state = self._liveness.get(name)
+            if state is None or not state.live:
+                # A listener back (or new): the poll woken here judges it from its heartbeat and shows
+                # the view then, instead of flashing "not live" first.
+                self._wake.set()
+                return
+            view = checked(pushed, state).model_dump(mode="json")
             if view != self.views.get(name):
                 self.views[name] = view
                 self._snapshot_json.clear()
                 self._broadcast_view(view)
                 self.check_alerts()
-        self._wake.set()  # the poll then catches up with seq (and KPIs) from the database
+                self._pushed = True  # the next poll refreshes the KPIs as after a change it read
 
     async def _refresh_kpis(self, *, force: bool) -> None:
         # KPI queries are heavier than a view read: at most once every few seconds per process.
@@ -360,7 +399,8 @@ class LiveHub:
         next_keepalive = loop.time() + KEEPALIVE_S
         next_alert_check = loop.time() + ALERT_CHECK_S
         while True:
-            pause = min(self.interval_s * 2 ** min(self.failing, 6), 5.0)
+            # Backing off while the database fails, up to 5 s (or the interval itself, if longer).
+            pause = min(self.interval_s * 2 ** min(self.failing, 6), max(self.interval_s, 5.0))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
@@ -384,9 +424,12 @@ class LiveHub:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(REDIS_CHANNEL)
                     delay = 1.0
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self.apply_pushed(message.get("data"))
+                    while True:
+                        batch = [await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)]
+                        # And whatever else has arrived meanwhile: only the newest view counts.
+                        while batch[-1] is not None:
+                            batch.append(await pubsub.get_message(ignore_subscribe_messages=True))
+                        self.apply_pushed(*(m["data"] for m in batch if m and m.get("type") == "message"))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

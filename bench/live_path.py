@@ -21,13 +21,17 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import re
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -35,7 +39,8 @@ sys.path.insert(0, str(HERE))
 
 from api_live import free_port, percentile, run_api, wait_up  # noqa: E402
 
-from ami_listener.replay import ReplayServer, load_capture  # noqa: E402
+from ami_listener.capture import load_capture  # noqa: E402
+from ami_listener.replay import ReplayServer  # noqa: E402
 
 CAPTURE = HERE.parent / "tests" / "data" / "asterisk" / "load" / "load.ami"
 JOIN = re.compile(rb"Event: QueueCallerJoin\r\n(?:[^\r]*\r\n)*?Uniqueid: ([^\r]+)\r\n")
@@ -90,81 +95,134 @@ def _listen(overrides: dict[str, Any], port: int, stop: Any) -> None:
     run_loop(run())  # the loop `hotline ami listen` runs on
 
 
+class _Viewer(asyncio.Protocol):
+    """One SSE viewer on a bare socket: notes when each chunk of bytes arrives and nothing else (the
+    stream is parsed after the run, so the viewers' own work barely competes with what is measured)."""
+
+    def __init__(self, request: bytes, on_snapshot: Callable[[], None]) -> None:
+        self.request = request
+        self.on_snapshot = on_snapshot
+        self.chunks: list[tuple[float, bytes]] = []
+        self.counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        cast(asyncio.WriteTransport, transport).write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.counted and b"event: snapshot" in data:
+            self.counted = True
+            self.on_snapshot()
+        self.chunks.append((time.time(), data))
+
+    def messages(self) -> Iterator[tuple[float, bytes]]:
+        """(arrival of its last byte, message) per SSE message. The chunked transfer framing around
+        them is harmless: only `event:` and `data:` lines are read."""
+        buffer = b""
+        for at, data in self.chunks:
+            buffer += data
+            *complete, buffer = buffer.split(b"\n\n")
+            for message in complete:
+                yield at, message
+
+
 async def viewers(
     port: int, token: str, clients: int, connected: asyncio.Event, stop: asyncio.Event
-) -> list[Any]:
-    """Each viewer keeps (hash of the view line, wall time received); lines are parsed once afterwards."""
+) -> list[_Viewer]:
     request = (
         f"GET /api/live/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
     ).encode()
-    seen: list[list[tuple[int, float]]] = [[] for _ in range(clients)]
-    lines: dict[int, bytes] = {}
+    loop = asyncio.get_running_loop()
     ready = 0
 
-    async def viewer(index: int) -> None:
+    def snapshot() -> None:
         nonlocal ready
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 24)
-        writer.write(request)
-        event = b""
-        counted = False
-        try:
-            while not stop.is_set():
-                line = await reader.readline()
-                if not line:
-                    return
-                if line.startswith(b"event: "):
-                    event = line[7:].strip()
-                elif line.startswith(b"data: ") and event == b"snapshot" and not counted:
-                    counted = True
-                    ready += 1
-                    if ready == clients:
-                        connected.set()
-                elif line.startswith(b"data: ") and event in (b"view", b"patch", b"snapshot"):
-                    key = hash(line)
-                    seen[index].append((key, time.time()))
-                    lines.setdefault(key, event + b" " + line)
-        finally:
-            writer.close()
+        ready += 1
+        if ready == clients:
+            connected.set()
 
-    tasks = [asyncio.create_task(viewer(i)) for i in range(clients)]
+    opened = [
+        await loop.create_connection(lambda: _Viewer(request, snapshot), "127.0.0.1", port)
+        for _ in range(clients)
+    ]
     await stop.wait()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    waiting = {key: _waiting_ids(line) for key, line in lines.items()}
-    return [seen, waiting]
+    for transport, _ in opened:
+        transport.close()
+    return [protocol for _, protocol in opened]
 
 
-def _waiting_ids(line: bytes) -> set[str]:
-    """Callers a message shows waiting: a whole view's, a snapshot's, or those a patch adds or updates
-    (a patch names a caller only when it is new or changed, so the first mention is the join)."""
-    event, _, data = line.partition(b" data: ")
-    message = json.loads(data)
-    if event == b"snapshot":
-        views = message["views"]
-    elif event == b"view":
-        views = [message]
-    else:
+SHOWN = (b"view", b"patch", b"snapshot")
+
+
+def _shown(message: bytes) -> tuple[set[str], float | None, bool]:
+    """Callers a message shows waiting, when the listener built the view it carries, and whether it is
+    a snapshot. Callers of a whole view or snapshot, or those a patch adds or updates (a patch names a
+    caller only when it is new or changed, so its first mention is the join)."""
+    event, data = b"", None
+    for line in message.split(b"\n"):
+        if line.startswith(b"event: "):
+            event = line[7:].strip()
+        elif line.startswith(b"data: "):
+            data = json.loads(line[6:])
+    if data is None or event not in SHOWN:
+        return set(), None, False
+    if event == b"patch":
+        changes = data["changes"]
         found: set[str] = set()
-        for queue in message["changes"].get("queues", {}).get("upsert", []):
+        for queue in changes.get("queues", {}).get("upsert", []):
             waiting = queue.get("waiting") or []
             callers = waiting.get("upsert", []) if isinstance(waiting, dict) else waiting
             found.update(caller["uniqueid"] for caller in callers)
-        return found
-    return {caller["uniqueid"] for view in views for queue in view["queues"] for caller in queue["waiting"]}
+        return found, _epoch(changes.get("at")), False
+    views = data["views"] if event == b"snapshot" else [data]
+    found = {caller["uniqueid"] for view in views for queue in view["queues"] for caller in queue["waiting"]}
+    built = [at for at in (_epoch(view["at"]) for view in views) if at is not None]
+    return found, max(built, default=None), event == b"snapshot"
 
 
-def latencies(
-    seen: list[list[tuple[int, float]]], waiting: dict[int, set[str]], marks: dict[str, float]
-) -> list[float]:
-    out: list[float] = []
-    for received in seen:
-        first: dict[str, float] = {}
-        for key, at in received:
-            for uniqueid in waiting[key]:
-                first.setdefault(uniqueid, at)
-        out.extend(at - marks[u] for u, at in first.items() if u in marks)
+def _epoch(at: str | None) -> float | None:
+    return datetime.fromisoformat(at).timestamp() if at else None
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Deliveries:
+    total: list[float] = field(default_factory=list)  # AMI event sent -> the viewer has the view (s)
+    listener: list[float] = field(default_factory=list)  # AMI event sent -> the listener built the view
+    rest: list[float] = field(default_factory=list)  # view built -> the viewer has it
+    resent_snapshots: int = 0  # a lagging viewer's backlog replaced by the whole state
+    views: int = 0  # distinct views and patches pushed
+
+
+def deliveries(viewed: list[_Viewer], marks: dict[str, float]) -> Deliveries:
+    out = Deliveries()
+    shown: dict[bytes, tuple[set[str], float | None, bool]] = {}  # every viewer got the same bytes
+    for viewer in viewed:
+        first: dict[str, tuple[float, float | None]] = {}
+        snapshots = 0
+        for at, message in viewer.messages():
+            if message not in shown:
+                shown[message] = _shown(message)
+            callers, built, snapshot = shown[message]
+            snapshots += snapshot
+            for uniqueid in callers:
+                first.setdefault(uniqueid, (at, built))
+        out.resent_snapshots += max(0, snapshots - 1)
+        for uniqueid, (at, built) in first.items():
+            if uniqueid in marks:
+                out.total.append(at - marks[uniqueid])
+                if built is not None:
+                    out.listener.append(built - marks[uniqueid])
+                    out.rest.append(at - built)
+    out.views = sum(1 for _, built, _ in shown.values() if built is not None)
     return out
 
 
@@ -203,17 +261,22 @@ async def run_engine(
     api.start()
     await wait_up(f"http://127.0.0.1:{api_port}/health")
     connected, stop = asyncio.Event(), asyncio.Event()
+    load_before = os.getloadavg()[0]
     watch = asyncio.create_task(viewers(api_port, token, args.clients, connected, stop))
     await asyncio.wait_for(connected.wait(), 60)
     listener = context.Process(target=_listen, args=(overrides, port, stop_listener), daemon=True)
     listener.start()
+    pids = {"replay": replay.pid, "listener": listener.pid, "API": api.pid, "viewers": os.getpid()}
+    processes = {name: pid for name, pid in pids.items() if pid is not None}
+    cpu_before = {name: _cpu_s(pid) for name, pid in processes.items()}
     start.set()
     try:
         marks = await asyncio.to_thread(results.get, True, args.seconds + 60)
+        cpu = {name: _cpu_s(pid) - cpu_before[name] for name, pid in processes.items()}
         await asyncio.sleep(1.0)
     finally:
         stop.set()
-        seen, waiting = await watch
+        viewed = await watch
         stop_listener.set()
         listener.join(30)
         api.terminate()
@@ -222,18 +285,27 @@ async def run_engine(
         for process in (listener, api, replay):
             if process.is_alive():
                 process.kill()
-    ms = [value * 1000 for value in latencies(seen, waiting, marks)]
-    views = len(waiting)
+    found = deliveries(viewed, marks)
     print(
         f"{label}: ~{args.rate:.0f} events/s for {args.seconds:.0f} s (speed {speed:.1f}), "
-        f"{len(marks)} callers joined,"
+        f"{len(marks)} callers joined, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
-    print(f"  {views} distinct views pushed to {args.clients} viewers, {len(ms)} caller-viewer deliveries")
-    if ms:
-        print(
-            f"  AMI event -> viewer: p50 {statistics.median(ms):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
-            f"max {max(ms):.0f} ms   (goal p99 < 100 ms)"
-        )
+    print("  CPU seconds during the run: " + ", ".join(f"{name} {used:.1f}" for name, used in cpu.items()))
+    print(
+        f"  {found.views} distinct views pushed to {args.clients} viewers, {len(found.total)} caller-viewer "
+        f"deliveries, {found.resent_snapshots} snapshots re-sent to lagging viewers"
+    )
+    for name, values, goal in (
+        ("AMI event -> viewer       ", found.total, "   (goal p99 < 100 ms)"),
+        ("  event -> view built     ", found.listener, "   (listener)"),
+        ("  view built -> viewer    ", found.rest, "   (database or Redis, API, sockets)"),
+    ):
+        if values:
+            ms = [value * 1000 for value in values]
+            print(
+                f"  {name}: p50 {statistics.median(ms):3.0f} ms, p99 {percentile(ms, 99):3.0f} ms, "
+                f"max {max(ms):3.0f} ms{goal}"
+            )
 
 
 async def main() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisorUser, WiringDep
 from api.history import waiting_series
 from api.live_hub import LiveHub
+from api.live_stream import LiveStream
 from api.schemas import HourServiceLevel, LiveSnapshot, LiveToday, WaitingPoint
 from hotline.models import QueueEntry
 from hotline.privacy import masks
@@ -48,30 +47,15 @@ async def live(user: SupervisorUser, wiring: WiringDep) -> Response:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
-async def live_stream(user: SupervisorUser, wiring: WiringDep) -> StreamingResponse:
+async def live_stream(user: SupervisorUser, wiring: WiringDep) -> LiveStream:
     return stream_response(wiring.hub, masked=masks(wiring.settings, user.role))
 
 
-def stream_response(hub: LiveHub, *, masked: bool) -> StreamingResponse:
+def stream_response(hub: LiveHub, *, masked: bool) -> LiveStream:
     """One viewer's stream (the wallboard's and a TV screen's)."""
-    queue = hub.subscribe(masked=masked)
-    loop = asyncio.get_running_loop()
-
-    async def events() -> AsyncIterator[bytes]:
-        ends_at = loop.time() + STREAM_MAX_S
-        try:
-            yield b"retry: 1000\n\n" + hub.snapshot_message(masked=masked)
-            while loop.time() < ends_at:
-                chunk = await queue.get()
-                # Whatever else is already queued goes in the same write: one send per wake-up.
-                while not queue.empty():
-                    chunk += queue.get_nowait()
-                yield chunk
-        finally:
-            hub.unsubscribe(queue)
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return LiveStream(
+        hub, b"retry: 1000\n\n" + hub.snapshot_message(masked=masked), masked=masked, max_s=STREAM_MAX_S
+    )
 
 
 @router.get(

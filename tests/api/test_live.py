@@ -73,6 +73,25 @@ def test_push_stream_sends_the_snapshot_then_each_change(
     assert elapsed < 1.0
 
 
+def test_a_closed_stream_stops_receiving_at_once(
+    server: RunningServer, users: Users, factory: sessionmaker[Session]
+) -> None:
+    hub = server.app.state.wiring.hub
+    publish_view(factory, view_with_waiting(1))
+    with (
+        httpx.Client(base_url=server.url, timeout=5) as http,
+        http.stream("GET", "/api/live/stream", headers=users.bearer(Role.SUPERVISOR)) as response,
+    ):
+        events = _events(response)  # (kept: a dropped generator would close the stream)
+        assert next(events)[0] == "snapshot"
+        assert hub.viewers == 1
+    # The browser went away: the hub no longer writes to it (nothing is sent until the next change).
+    deadline = time.monotonic() + 5
+    while hub.viewers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert hub.viewers == 0
+
+
 def test_metrics_show_waiting_callers_per_queue(
     client: TestClient, users: Users, factory: sessionmaker[Session]
 ) -> None:

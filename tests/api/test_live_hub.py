@@ -52,6 +52,30 @@ async def test_a_redis_message_wakes_the_hub_long_before_its_poll(
         await client.aclose()
 
 
+async def test_on_sqlite_a_view_committed_elsewhere_wakes_the_hub_without_its_poll(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    # The hub would not poll for 30 s: only the commits (another connection, as the listener's) wake it.
+    hub = LiveHub(factory, settings, interval_s=30.0, kpi_source=None)
+    await hub.start()
+    try:
+        queue = hub.subscribe()
+        received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]
+        for waiting in (2, 1):  # two callers wait, then one of them is served
+            await asyncio.to_thread(publish_view, factory, view_with_waiting(waiting))
+            received.append(_event(await asyncio.wait_for(queue.get(), 20.0)))
+    finally:
+        await hub.stop()
+    first, second = follow(received)
+    assert [c["caller_name"] for c in first["queues"][0]["waiting"]] == ["Елена Козлова", "Владимир Соколов"]
+    assert [c["caller_name"] for c in second["queues"][0]["waiting"]] == ["Елена Козлова"]
+
+
+def _event(message: bytes) -> tuple[str, Any]:
+    fields = dict(line.split(": ", 1) for line in message.decode().splitlines() if ": " in line)
+    return fields["event"], json.loads(fields["data"])
+
+
 async def test_an_api_started_before_the_schema_exists_recovers_once_migrated(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -107,6 +131,28 @@ async def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
     assert behind[0][0] == "snapshot"
     assert len(behind) < changes
     assert list(follow(behind))[-1] == latest
+
+
+async def test_views_that_queued_up_on_redis_are_pushed_as_the_newest_only(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    hub = LiveHub(factory, settings, kpi_source=None)
+    base = view_with_waiting(2)
+    publish_view(factory, base.model_copy(update={"at": base.at - timedelta(seconds=1)}))
+    await hub.poll_once()
+    viewer = hub.subscribe()
+    received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]
+    queued = []
+    for step in (1, 3, 2):  # as they arrive (the listener's order is by `at`)
+        view = base.model_copy(update={"at": base.at + timedelta(seconds=step)})
+        view.queues[0].waiting[0].position = step
+        queued.append(json.dumps({"pbx": "lab", "view": view.model_dump(mode="json")}))
+    hub.apply_pushed(*queued)
+    received.extend(_events(viewer))
+    shown = list(follow(received))
+    assert len(shown) == 1  # one change pushed, not three
+    assert shown[0]["queues"][0]["waiting"][0]["position"] == 3
+    assert shown[0] == hub.views["lab"]
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
