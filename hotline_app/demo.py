@@ -189,6 +189,7 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
             transcriber.start()
 
             await life.wait(api_ready)
+            await _until_listener_connected(factory, life.stop)
             if not life.stop.is_set():
                 # With --port 0 the system picks a free port: print the one actually bound.
                 api_port = getattr(app.state, "bound_port", options.api_port)
@@ -203,6 +204,30 @@ async def run_demo(options: DemoOptions, config: Path | None, *, on_ready: Calla
             await asyncio.to_thread(transcriber.join)
         if engine is not None:
             engine.dispose()
+
+
+async def _until_listener_connected(
+    factory: sessionmaker[Session], stop: asyncio.Event, *, within_s: float = 30.0
+) -> None:
+    """Wait until the listener has stored the demo PBX as connected, so `/health` says up when the banner
+    does: the listener writes its health with its next batch, a moment after it logs in."""
+    from sqlalchemy import select
+
+    from hotline.models import Pbx
+
+    def stored_connected() -> bool:
+        with factory() as session:
+            return bool(session.scalar(select(Pbx.connected).where(Pbx.name == DEMO_PBX)))
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while not stop.is_set() and loop.time() < deadline:
+        if await asyncio.to_thread(stored_connected):
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.05)
+    if not stop.is_set():
+        log.warning("the AMI listener has not connected to the replayed PBX in %.0f s", within_s)
 
 
 BANNER_END = "press Ctrl-C to stop"  # the banner's last words: the demo is up
