@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import typer
@@ -22,12 +21,14 @@ def demo(
     callers: bool = typer.Option(True, "--callers/--no-callers", help="simulate callers in the IVR"),
 ) -> None:
     """Run the whole product on SQLite with a replayed Asterisk capture; Ctrl-C stops it."""
+    from hotline.lifecycle import run
     from hotline_app.demo import DemoOptions, run_demo
 
     options = DemoOptions(
         folder=folder, host=host, api_port=port, agi_port=agi_port, speed=speed, simulated_callers=callers
     )
-    asyncio.run(run_demo(options, cli_state(ctx).config_path, on_ready=lambda text: typer.echo(text)))
+    # The loop and collector settings the services run with in production (hotline.lifecycle.run).
+    run(run_demo(options, cli_state(ctx).config_path, on_ready=lambda text: typer.echo(text)))
     typer.echo("hotline demo stopped")
 
 

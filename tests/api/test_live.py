@@ -63,14 +63,11 @@ def test_push_stream_sends_the_snapshot_then_each_change(
         assert kind == "snapshot"
         assert isinstance(snapshot, dict)
         assert len(snapshot["views"][0]["queues"][0]["waiting"]) == 1  # type: ignore[index]
-        started = time.monotonic()
         publish_view(factory, view_with_waiting(2))
         data = next(follow(itertools.chain([(kind, snapshot)], events)))  # a whole view, or a patch of it
-        elapsed = time.monotonic() - started
     assert isinstance(data, dict)
     assert len(data["queues"][0]["waiting"]) == 2  # type: ignore[index]
     assert [c["caller_name"] for c in data["queues"][0]["waiting"]] == ["Е. К.", "В. С."]  # type: ignore[index]
-    assert elapsed < 1.0
 
 
 def test_a_closed_stream_stops_receiving_at_once(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
+import weakref
+from collections.abc import Iterator
 
 import pytest
 
 from hotline.errors import HotlineError
-from hotline.lifecycle import Lifecycle, bounded_queue
+from hotline.lifecycle import GC_YOUNG_THRESHOLD, Lifecycle, bounded_queue, settle_gc
 
 
 async def test_sigterm_runs_the_shutdown_steps_in_order_then_drains_the_tasks() -> None:
@@ -91,3 +94,36 @@ def test_bounded_queues_have_a_limit() -> None:
     assert queue.maxsize == 5
     with pytest.raises(ValueError, match="maxsize"):
         bounded_queue(0)
+
+
+@pytest.fixture
+def restored_gc() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("restored_gc")
+def test_a_settled_service_no_longer_walks_its_start_up_objects_in_a_collection() -> None:
+    # Objects alive after start-up (the app, its routes, the restored state) stand for the hundreds of
+    # thousands a service holds: a full collection walking them all stops the event loop.
+    held_since_start = [{"queue": name} for name in ("water", "power", "heating")]
+    settle_gc()
+    tracked = {id(obj) for obj in gc.get_objects()}
+    assert not any(id(item) in tracked for item in held_since_start)
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+    # New objects are still collected as usual, cycles included.
+    cycle: list[object] = []
+    cycle.append(cycle)
+    probe = weakref.ref(_Probe(cycle))
+    del cycle
+    gc.collect()
+    assert probe() is None
+
+
+class _Probe:
+    def __init__(self, cycle: list[object]) -> None:
+        self.cycle = cycle
+        cycle.append(self)
