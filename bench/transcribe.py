@@ -9,7 +9,8 @@ the simulated caller never speaks) plus two-party Korean calls (the installed mo
 sentences of a caller and an operator spoken by espeak-ng's Korean voice, in alternating turns at
 8 kHz, each channel carrying line noise (seeded) while the other party talks - so each channel is
 silent about half the time, as in a real call. Both sides decode with the model's MFCC dither off
-(see without_dither), so raw Vosk agrees with itself and the agreement figure means something.
+(transcription.no_dither, as in production), so raw Vosk agrees with itself and the agreement figure
+means something.
 
 Each variant runs in a fresh process on the same files with the same model; every figure includes
 loading the model. CPU seconds (process + children) and the load average are printed next to each
@@ -136,27 +137,6 @@ def make_calls(folder: Path, count: int) -> list[tuple[Path, Path, Path]]:
             sf.write(str(path), data, RATE, subtype="PCM_16")
         calls.append(paths)
     return calls
-
-
-def without_dither(model_dir: Path, folder: Path) -> Path:
-    """The model with Kaldi's MFCC dither off: the same model, but the same audio gives the same words.
-
-    Kaldi adds random noise (dither 1.0 by default) to every frame before the features; on 8 kHz
-    telephone audio upsampled to the model's 16 kHz the top mel bins hold nothing but that noise,
-    so raw Vosk decoding one file twice agreed only 72-89 %. Without it, raw Vosk agrees with itself
-    100 %, and the VAD run is compared with a reference that is not itself a coin toss.
-    """
-    copy = folder / "model-nodither"
-    (copy / "conf").mkdir(parents=True)
-    for entry in model_dir.iterdir():
-        if entry.name != "conf":
-            (copy / entry.name).symlink_to(entry)
-    for conf in (model_dir / "conf").iterdir():
-        text = conf.read_text()
-        if conf.name == "mfcc.conf":
-            text = text.rstrip("\n") + "\n--dither=0.0\n"
-        (copy / "conf" / conf.name).write_text(text)
-    return copy
 
 
 def live_calls() -> list[tuple[Path, Path, Path]]:
@@ -311,6 +291,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
+        from transcription.no_dither import without_dither
+
         model_dir = without_dither(model_dir, scratch)
         calls = live_calls() + make_calls(scratch, options.calls)
         listing = scratch / "calls.tsv"

@@ -145,6 +145,9 @@ class TranscriptionSettings(BaseModel):
     redact_for_roles: list[str] = Field(default_factory=lambda: ["supervisor", "department"])
     # Skip silence per channel before decoding (webrtcvad mode 0-3; None decodes whole tracks).
     vad_aggressiveness: int | None = Field(default=2, ge=0, le=3)
+    # Kaldi's random MFCC dither off (transcription.no_dither): the same recording always gives the same
+    # words, so a call transcribed again, and the counts built on it, do not change by chance.
+    dither_off: bool = True
 
 
 class ApiSettings(BaseModel):

@@ -14,8 +14,11 @@ from hotline.errors import TranscriptionError
 from hotline.settings import TranscriptionSettings
 from hotline.speech_models import model_path
 from transcription.audio import SpeakerAudio
+from transcription.no_dither import without_dither
 from transcription.vad import Region, speech_regions
 
+# Beside the models: the dither-free folders derived from them (transcription.no_dither).
+DERIVED_MODELS = ".no-dither"
 # Vosk decodes fastest with chunks of a few tenths of a second (fewer Python<->C calls, same result).
 CHUNK_S = 0.5
 
@@ -61,7 +64,10 @@ class ModelCache:
         with self._lock:
             if language not in self._models:
                 path = model_path(self._settings, language)
-                self._models[language] = (load_model(path), path.name)
+                source = path
+                if self._settings.dither_off:
+                    source = without_dither(path, self._settings.models_dir / DERIVED_MODELS)
+                self._models[language] = (load_model(source), path.name)
             return self._models[language]
 
 

@@ -26,19 +26,22 @@ def ko_model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ko_model(ko_model_dir: Path) -> Any:
+def ko_model(ko_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The model as production loads it: with dither off (transcription.no_dither)."""
     from transcription.engine import load_model
+    from transcription.no_dither import without_dither
 
-    return load_model(ko_model_dir)
+    return load_model(without_dither(ko_model_dir, tmp_path_factory.mktemp("models")))
 
 
 @pytest.fixture(scope="session")
-def ko_models(ko_model_dir: Path) -> Any:
+def ko_models(ko_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A model cache shared by the in-process runs of the session (the model loads once)."""
     from hotline.settings import TranscriptionSettings
     from transcription.engine import ModelCache
 
-    return ModelCache(TranscriptionSettings(models={KO: ko_model_dir}))
+    models_dir = tmp_path_factory.mktemp("models")
+    return ModelCache(TranscriptionSettings(models_dir=models_dir, models={KO: ko_model_dir}))
 
 
 def short_copy(source: Path, folder: Path, seconds: float, skip: int = 0) -> Path:

@@ -15,7 +15,7 @@ from hotline.models import Speaker
 from hotline.settings import TranscriptionSettings
 from hotline.speech_models import model_path
 from transcription.audio import EmptyRecording, load_recording, split_pair
-from transcription.engine import Segment, decode_track, decode_tracks
+from transcription.engine import ModelCache, Segment, decode_track, decode_tracks
 
 from .conftest import AUDIO, IVR_RECORDING, SHORT_SPEECH, SPLIT, SPLIT_MIXED, short_copy, short_split_call
 
@@ -135,3 +135,25 @@ def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
     downloaded = tmp_path / "vosk-model-small-ru-0.22"
     (downloaded / "am").mkdir(parents=True)
     assert model_path(settings, "ru") == downloaded
+
+
+def test_the_same_telephone_recording_gives_the_same_words_every_time(
+    ko_model_dir: Path, tmp_path: Path
+) -> None:
+    # An analyst's counts must not change because a call was transcribed again. With Kaldi's default
+    # dither, two decodes of this 8 kHz call disagreed on some words in most runs.
+    cache = ModelCache(TranscriptionSettings(models_dir=tmp_path / "models", models={"ko": ko_model_dir}))
+    model, name = cache.get("ko")
+    assert name == ko_model_dir.name
+    audio = load_recording(short_copy(IVR_RECORDING, tmp_path, 12.0))
+    runs = [
+        [(w.word, w.start_s) for s in decode_tracks(model, audio.tracks).segments for w in s.words]
+        for _ in range(3)
+    ]
+    assert runs[0], "no words recognised"
+    assert runs[1] == runs[0]
+    assert runs[2] == runs[0]
+    # The installed model is left as it was; the dither-free copy sits beside the models.
+    assert "dither" not in (ko_model_dir / "conf" / "mfcc.conf").read_text()
+    (derived,) = (tmp_path / "models" / ".no-dither").iterdir()
+    assert (derived / "conf" / "mfcc.conf").read_text().split()[-1] == "--dither=0.0"

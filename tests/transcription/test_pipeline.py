@@ -45,7 +45,8 @@ def _enqueue(factory: sessionmaker[Session], path: Path, language: str = KO) -> 
 def test_good_files_are_transcribed_and_broken_ones_fail_alone(
     session_factory: sessionmaker[Session], db_url: str, tmp_path: Path, ko_model_dir: Path, ko_models: Any
 ) -> None:
-    split_call = short_split_call(tmp_path / "split", 4.0)
+    # Long enough for the caller's first words (3.7-7.2 s) as well as the operator's greeting.
+    split_call = short_split_call(tmp_path / "split", 8.0)
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF\x00\x00")
     missing = tmp_path / "gone.wav"
@@ -57,7 +58,7 @@ def test_good_files_are_transcribed_and_broken_ones_fail_alone(
     summary = run_pending(settings, session_factory, models=ko_models)
 
     assert (summary.done, summary.failed) == (2, 2)
-    assert summary.audio_s == pytest.approx(2.0 + 4.0, abs=0.1)
+    assert summary.audio_s == pytest.approx(2.0 + 8.0, abs=0.1)
     with session_factory() as session:
         failures = dict(
             session.execute(
@@ -73,7 +74,7 @@ def test_good_files_are_transcribed_and_broken_ones_fail_alone(
         assert split is not None
         assert split.model == "model"
         assert split.decode_s > 0
-        assert split.audio_duration_s == pytest.approx(4.0, abs=0.01)
+        assert split.audio_duration_s == pytest.approx(8.0, abs=0.01)
         speakers = set(
             session.scalars(
                 select(TranscriptSegment.speaker).where(TranscriptSegment.transcript_id == split.id)
