@@ -127,7 +127,13 @@ def login_json(request: Request, wiring: WiringDep, body: LoginBody) -> JSONResp
     return response
 
 
-@router.post("/logout", summary="End the web session.")
+@router.post(
+    "/logout",
+    summary="End the web session and send the browser to the login page.",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "session ended; Location is /login"}},
+)
 def logout(wiring: WiringDep, user: CurrentUser) -> Response:
     response = RedirectResponse("/login", status_code=303)
     end_session(response, wiring, user)
