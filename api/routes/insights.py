@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, masking
+from api.deps import SessionDep, SettingsDep, SupervisionUser, masking
 from api.routes.recordings import AUDIO_ROLES
 from api.routes.reports import window
 from api.schemas import TopicCall, TopicCalls
@@ -36,7 +36,7 @@ SHARE_COLUMNS = ("period_start", "topic", "calls", "base_count", "share_pct", "b
 )
 def frequent(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: datetime | None = None,
@@ -75,7 +75,7 @@ def frequent(
 )
 def topic_periods(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: datetime | None = None,
@@ -106,7 +106,7 @@ def topic_periods(
 )
 def topic_calls(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     start: date,

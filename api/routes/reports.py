@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, masking
+from api.deps import SessionDep, SettingsDep, SupervisionUser, masking
 from api.schemas import CallPage, CallRow, KpiReport
 from api.tableout import FILES_TOO, file_response
 from api.validation import Moment
@@ -38,7 +38,7 @@ def window(settings: Settings, since: datetime | None, until: datetime | None) -
 )
 def kpi_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     group_by: Literal["queue", "agent", "hour", "day", "topic"] = "queue",
@@ -69,7 +69,7 @@ def kpi_report(
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-def kpi_definitions(user: CurrentUser) -> Response:
+def kpi_definitions(user: SupervisionUser) -> Response:
     from hotline.kpi import KPI_DEFINITIONS
 
     return Response(KPI_DEFINITIONS, media_type="text/plain; charset=utf-8")
@@ -84,7 +84,7 @@ def kpi_definitions(user: CurrentUser) -> Response:
 )
 def calls(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Moment | None = None,

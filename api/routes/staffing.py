@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, SupervisionUser
 from api.render import render
 from api.routes.reports import window
 from api.table_schemas import StaffingReport
@@ -38,7 +38,7 @@ HISTORY_WEEKS = 4
 )
 def staffing_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: datetime | None = None,
@@ -77,7 +77,7 @@ def staffing_report(
 
 
 @router.get("/staffing", include_in_schema=False)
-def staffing_page(*, request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
+def staffing_page(*, request: Request, user: SupervisionUser, settings: SettingsDep) -> Response:
     today = utcnow().astimezone(settings.zone).date()
     return render(
         request,
