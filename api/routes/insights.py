@@ -3,7 +3,7 @@ calls behind a bar (down to the second to listen from), and why each incident wa
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -15,6 +15,7 @@ from api.routes.reports import window
 from api.schemas import TopicCall, TopicCalls
 from api.table_schemas import Base, FrequentTerms, Period, TopicPeriods
 from api.tableout import FILES_TOO, TableFormat, table_response
+from api.validation import Moment
 from hotline.models import Incident
 from hotline.text_stats import FREQUENT_DEFINITIONS, frequent_terms
 from hotline.topic_stats import TOPIC_SHARE_DEFINITIONS, calls_behind, period_start, topic_share
@@ -39,8 +40,8 @@ def frequent(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     min_calls: Annotated[int, Query(ge=1, le=10_000)] = 3,
     order: Literal["calls", "change"] = "calls",
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
@@ -78,8 +79,8 @@ def topic_periods(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     base: Base = "answered",
     period: Period = "day",
     format: TableFormat = "json",

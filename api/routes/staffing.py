@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +13,7 @@ from api.render import render
 from api.routes.reports import window
 from api.table_schemas import StaffingReport
 from api.tableout import FILES_TOO, TableFormat, table_response
+from api.validation import Moment
 from hotline.staffing import (
     STAFFING_DEFINITIONS,
     STAFFING_KEYS,
@@ -41,8 +42,8 @@ def staffing_report(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     mode: Literal["past", "next_week"] = "past",
     sl_target: Annotated[float, Query(gt=0, lt=100)] = 80.0,
     sl_seconds: Annotated[float, Query(ge=0, le=3600)] = 20.0,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +13,7 @@ from api.render import render
 from api.routes.reports import window
 from api.table_schemas import IntervalReport, OccupancyReport, PauseReport
 from api.tableout import FILES_TOO, TableFormat, table_response
+from api.validation import Moment
 from hotline.timeutil import utcnow
 from hotline.workforce import (
     INTERVAL_KEYS,
@@ -25,7 +26,7 @@ from hotline.workforce import (
 )
 
 router = APIRouter(tags=["reports"])
-Since = datetime | None
+Since = Moment | None
 
 
 @router.get(
