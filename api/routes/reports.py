@@ -13,8 +13,16 @@ from api.deps import SessionDep, SettingsDep, SupervisionUser, masking
 from api.schemas import CallPage, CallRow, KpiReport
 from api.tableout import FILES_TOO, file_response
 from api.validation import Moment
-from hotline.models import Call, CallOutcome
-from hotline.reports import CALL_COLUMNS, CALL_TIMES, ReportWindowError, call_query, call_row, report_window
+from hotline.models import Call
+from hotline.reports import (
+    CALL_COLUMNS,
+    CALL_TIMES,
+    CallFilters,
+    ReportWindowError,
+    call_query,
+    call_row,
+    report_window,
+)
 from hotline.settings import Settings
 
 router = APIRouter(tags=["reports"])
@@ -89,27 +97,13 @@ def calls(
     settings: SettingsDep,
     since: Moment | None = None,
     until: Moment | None = None,
-    pbx: Annotated[str | None, Query(max_length=64)] = None,
-    queue: Annotated[str | None, Query(max_length=64)] = None,
-    agent: Annotated[str | None, Query(max_length=255)] = None,
-    topic: Annotated[str | None, Query(max_length=64)] = None,
-    outcome: CallOutcome | None = None,
-    caller_number: Annotated[str | None, Query(max_length=64)] = None,
+    filters: Annotated[CallFilters, Query()],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     format: Format = "json",
 ) -> CallPage | Response:
     start, end = window(settings, since, until)
-    query = call_query(
-        start,
-        end,
-        pbx=pbx,
-        queue=queue,
-        agent=agent,
-        topic=topic,
-        outcome=outcome,
-        caller_number=caller_number,
-    )
+    query = call_query(start, end, filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if format != "json":
         limit, offset = 100_000, 0
