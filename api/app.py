@@ -23,6 +23,7 @@ from api.edge import EdgeGuard
 from api.live_hub import LiveHub
 from api.ratelimit import LoginThrottle
 from api.render import error_page, login_page
+from api.routes.tv import TvNotAllowed
 from api.topics import TopicNames
 from api.wiring import Wiring
 from hotline.db import make_engine, make_session_factory
@@ -122,7 +123,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
-    app.add_exception_handler(tv.TvNotAllowed, _tv_not_allowed)
+    app.add_exception_handler(TvNotAllowed, _tv_not_allowed)
     return app
 
 
@@ -157,10 +158,14 @@ async def _not_authenticated(request: Request, _exc: Exception) -> Response:
     )
 
 
-async def _tv_not_allowed(request: Request, _exc: Exception) -> Response:
+async def _tv_not_allowed(request: Request, exc: Exception) -> Response:
+    offered = isinstance(exc, TvNotAllowed) and exc.offered
     if _wants_html(request):
-        return error_page(request, status_code=401, message_key="tv_token_required")
-    return JSONResponse({"detail": "a valid TV token is required"}, status_code=401)
+        return error_page(
+            request, status_code=401, message_key="tv_token_rejected" if offered else "tv_token_required"
+        )
+    detail = "the TV token is not valid" if offered else "a valid TV token is required"
+    return JSONResponse({"detail": detail}, status_code=401)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:

@@ -32,7 +32,6 @@ SESSION_COOKIE = "hotline_session"
 SESSION_MAX_AGE_S = 12 * 3600
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ALL_ROLES = (Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
 
 
 class NotAuthenticated(Exception):

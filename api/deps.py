@@ -1,8 +1,9 @@
 """Typed dependencies for routes: the wiring, settings, a database session, and the caller by role.
 
-A route states its roles once, in the type of its user parameter (`CurrentUser`, `SupervisorUser`,
-`AnalystUser`, `AdminUser`, and for the loop's narrower roles `OperatorUser`, `DepartmentUser`,
-`RoutingUser`; `AnyUser` for any signed-in user); the roles also reach the route's OpenAPI summary
+A route states its roles once, in the type of its user parameter (`SupervisionUser` for the
+supervision side: supervisor, analyst and admin; `SupervisorUser`, `AnalystUser`, `AdminUser`, and for
+the loop's narrower roles `OperatorUser`, `DepartmentUser`, `RoutingUser`; `AnyUser` for any signed-in
+user); the roles also reach the route's OpenAPI summary
 (see `document_roles`).
 """
 
@@ -15,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from api.auth import ALL_ROLES, Principal, require, roles_note, roles_of
+from api.auth import Principal, require, roles_note, roles_of
 from api.wiring import Wiring, wiring_of
 from hotline.models import Role
 from hotline.privacy import Masking, masking_for
@@ -44,6 +45,7 @@ def get_session(wiring: WiringDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
+SUPERVISION = (Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # the supervision side, not the loop's roles
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 ANALYSING = (Role.ANALYST, Role.ADMIN)
 ADMIN_ONLY = (Role.ADMIN,)
@@ -51,7 +53,7 @@ OPERATING = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)  # the desk and callbac
 DEPARTMENT_WORK = (Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN)  # a department's request queue
 ROUTING = (Role.DEPARTMENT, Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)  # who sees the departments
 
-CurrentUser = Annotated[Principal, require(*ALL_ROLES)]
+SupervisionUser = Annotated[Principal, require(*SUPERVISION)]
 SupervisorUser = Annotated[Principal, require(*SUPERVISING)]
 AnalystUser = Annotated[Principal, require(*ANALYSING)]
 AdminUser = Annotated[Principal, require(*ADMIN_ONLY)]

@@ -43,6 +43,11 @@ SUPERVISION_MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Потрібне посилання екрана з токеном (/tv?token=...)",
         "en": "This screen needs its link with a token (/tv?token=...)",
     },
+    "tv_token_rejected": {
+        "ru": "Токен экрана не подходит: откройте его действующую ссылку (/tv?token=...)",
+        "uk": "Токен екрана не підходить: відкрийте його чинне посилання (/tv?token=...)",
+        "en": "The token of this screen is not valid: open its current link (/tv?token=...)",
+    },
     "alert_sound": {"ru": "Звук тревоги", "uk": "Звук тривоги", "en": "Alert sound"},
     "in_state": {"ru": "В состоянии", "uk": "У стані", "en": "In state"},
     "current_call": {"ru": "Текущий звонок", "uk": "Поточний дзвінок", "en": "Current call"},

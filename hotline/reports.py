@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -60,31 +61,35 @@ def report_window(
     return since, until
 
 
-def call_query(
-    since: datetime,
-    until: datetime,
-    *,
-    pbx: str | None = None,
-    queue: str | None = None,
-    agent: str | None = None,
-    topic: str | None = None,
-    outcome: CallOutcome | None = None,
-    caller_number: str | None = None,
-) -> Select[Call]:
-    """Calls started in [since, until) matching every filter given (agent: name or interface)."""
+class CallFilters(BaseModel):
+    """The filters of the call list, for `hotline report calls` and `GET /api/calls` (its query
+    parameters). The lengths are the columns': a longer value could match no call."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pbx: str | None = Field(default=None, max_length=64)
+    queue: str | None = Field(default=None, max_length=64)
+    agent: str | None = Field(default=None, max_length=255, description="name or interface")
+    topic: str | None = Field(default=None, max_length=64)
+    outcome: CallOutcome | None = None
+    caller_number: str | None = Field(default=None, max_length=64)
+
+
+def call_query(since: datetime, until: datetime, filters: CallFilters) -> Select[Call]:
+    """Calls started in [since, until) matching every filter given."""
     query = select(Call).where(Call.started_at >= since, Call.started_at < until)
-    if pbx:
-        query = query.where(Call.pbx == pbx)
-    if queue:
-        query = query.where(Call.queue == queue)
-    if agent:
-        query = query.where(or_(Call.agent == agent, Call.agent_interface == agent))
-    if topic:
-        query = query.where(Call.ivr_topic == topic)
-    if outcome:
-        query = query.where(Call.outcome == outcome)
-    if caller_number:
-        query = query.where(Call.caller_number == caller_number)
+    if filters.pbx:
+        query = query.where(Call.pbx == filters.pbx)
+    if filters.queue:
+        query = query.where(Call.queue == filters.queue)
+    if filters.agent:
+        query = query.where(or_(Call.agent == filters.agent, Call.agent_interface == filters.agent))
+    if filters.topic:
+        query = query.where(Call.ivr_topic == filters.topic)
+    if filters.outcome:
+        query = query.where(Call.outcome == filters.outcome)
+    if filters.caller_number:
+        query = query.where(Call.caller_number == filters.caller_number)
     return query
 
 

@@ -12,6 +12,7 @@ from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
+from pydantic import ValidationError
 
 from hotline.context import cli_sessions, cli_state
 from hotline.domain import CallOutcome
@@ -20,6 +21,7 @@ from hotline.models import Call
 from hotline.reports import (
     CALL_COLUMNS,
     CALL_TIMES,
+    CallFilters,
     ReportWindowError,
     agent_rows,
     call_query,
@@ -185,17 +187,15 @@ def calls_command(
     caller_number: str | None = typer.Option(None, "--caller-number", help="only calls from this number"),
 ) -> None:
     """One line per call started in the window (the columns of GET /api/calls), oldest first."""
-    with _report_session(ctx, since, until) as (session, settings, start, end):
-        query = call_query(
-            start,
-            end,
-            pbx=pbx,
-            queue=queue,
-            agent=agent,
-            topic=topic,
-            outcome=outcome,
-            caller_number=caller_number,
+    try:
+        filters = CallFilters(
+            pbx=pbx, queue=queue, agent=agent, topic=topic, outcome=outcome, caller_number=caller_number
         )
+    except ValidationError as exc:  # a value longer than its column
+        wrong = (f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in exc.errors())
+        raise typer.BadParameter("; ".join(wrong)) from None
+    with _report_session(ctx, since, until) as (session, settings, start, end):
+        query = call_query(start, end, filters)
         rows = [call_row(call) for call in session.scalars(query.order_by(Call.started_at, Call.id))]
     for row in rows:
         for key in CALL_TIMES:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.csvout import csv_response
-from api.deps import AnalystUser, CurrentUser, SessionDep, SettingsDep, masking
+from api.deps import AnalystUser, SessionDep, SettingsDep, SupervisionUser, masking
 from api.routes.insights import incident_reason
 from api.routes.reports import window
 from api.schemas import (
@@ -60,7 +60,7 @@ def _incident(row: Incident) -> IncidentOut:
 )
 def incidents(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Moment | None = None,
@@ -85,7 +85,7 @@ def incidents(
     "/api/incidents/{incident_id}/acknowledge",
     summary="Mark an incident as seen (by whom, when).",
 )
-def acknowledge_incident(user: CurrentUser, session: SessionDep, incident_id: IncidentId) -> IncidentOut:
+def acknowledge_incident(user: SupervisionUser, session: SessionDep, incident_id: IncidentId) -> IncidentOut:
     row = session.get(Incident, incident_id)
     if row is None:
         raise HTTPException(404, "no such incident")
@@ -153,7 +153,7 @@ def search_transcripts(
 )
 def topic_share(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Moment | None = None,
@@ -182,7 +182,7 @@ def topic_share(
 )
 def keyword_trends(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     day: date | None = None,

@@ -6,9 +6,9 @@ is a 404 for them, never a 403 that would confirm it exists); supervisors and ad
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -20,6 +20,7 @@ from api.deps import DepartmentUser, RoutingUser, SessionDep, SettingsDep, Super
 from api.loop_schemas import DepartmentDigest, DepartmentList, DepartmentQueue, QueueRequest
 from api.routes.requests import NUMBER
 from hotline import citizen, digest, routing
+from hotline.audit import Actor
 from hotline.errors import HotlineError, NotFoundError
 from hotline.models import CitizenRequest, Department, Role
 from hotline.privacy import Masking
@@ -29,7 +30,14 @@ from hotline.timeutil import utcnow
 router = APIRouter(tags=["departments"])
 NAME = routing.DEPARTMENT_NAME.pattern
 Number = Annotated[str, Path(pattern=NUMBER)]
-Step = Callable[[Session, CitizenRequest, Department | None], object]
+
+
+class Step(Protocol):
+    """One change to a request, as hotline.routing's take, answer and close make it."""
+
+    def __call__(
+        self, session: Session, request: CitizenRequest, /, *, actor: Actor, department: Department | None
+    ) -> object: ...
 
 
 class AnswerBody(BaseModel):
@@ -114,7 +122,9 @@ def _department(session: Session, name: str) -> Department:
         raise HTTPException(404, str(exc)) from None
 
 
-def _work(session: Session, settings: Settings, user: Principal, number: str, step: Step) -> dict[str, Any]:
+def _work(
+    request: Request, session: Session, settings: Settings, user: Principal, number: str, step: Step
+) -> dict[str, Any]:
     """One step on a request in one transaction; another department's request is a 404 for its users."""
     today = _today(settings)
     row = citizen.find_request(session, number)
@@ -122,7 +132,7 @@ def _work(session: Session, settings: Settings, user: Principal, number: str, st
     if row is None or (department is not None and row.department_id != department.id):
         raise HTTPException(404, f"no request {number}")
     try:
-        step(session, row, department)
+        step(session, row, actor=actor_of(request, user), department=department)
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from None
     except HotlineError as exc:
@@ -138,10 +148,7 @@ def _work(session: Session, settings: Settings, user: Principal, number: str, st
 def take(
     *, request: Request, number: Number, user: DepartmentUser, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-    return _work(
-        session, settings, user, number, lambda s, row, dep: routing.take(s, row, actor=actor, department=dep)
-    )
+    return _work(request, session, settings, user, number, routing.take)
 
 
 @router.post(
@@ -158,14 +165,7 @@ def answer(
     session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-    return _work(
-        session,
-        settings,
-        user,
-        number,
-        lambda s, row, dep: routing.answer(s, row, text=body.text, actor=actor, department=dep),
-    )
+    return _work(request, session, settings, user, number, partial(routing.answer, text=body.text))
 
 
 @router.post("/api/requests/{number}/close", response_model=QueueRequest, summary="Close a request.")
@@ -178,14 +178,7 @@ def close(
     session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-    return _work(
-        session,
-        settings,
-        user,
-        number,
-        lambda s, row, dep: routing.close(s, row, actor=actor, department=dep, note=body.note),
-    )
+    return _work(request, session, settings, user, number, partial(routing.close, note=body.note))
 
 
 @router.post(
@@ -202,12 +195,10 @@ def reassign(
     session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    actor = actor_of(request, user)
-
-    def step(session: Session, row: CitizenRequest, _dep: Department | None) -> None:
+    def step(session: Session, row: CitizenRequest, *, actor: Actor, department: Department | None) -> None:
         routing.reassign(session, row, _department(session, body.department), reason=body.reason, actor=actor)
 
-    return _work(session, settings, user, number, step)
+    return _work(request, session, settings, user, number, step)
 
 
 @router.get(

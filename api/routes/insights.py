@@ -3,18 +3,19 @@ calls behind a bar (down to the second to listen from), and why each incident wa
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, masking
+from api.deps import SessionDep, SettingsDep, SupervisionUser, masking
 from api.routes.recordings import AUDIO_ROLES
 from api.routes.reports import window
 from api.schemas import TopicCall, TopicCalls
 from api.table_schemas import Base, FrequentTerms, Period, TopicPeriods
 from api.tableout import FILES_TOO, TableFormat, table_response
+from api.validation import Moment
 from hotline.models import Incident
 from hotline.text_stats import FREQUENT_DEFINITIONS, frequent_terms
 from hotline.topic_stats import TOPIC_SHARE_DEFINITIONS, calls_behind, period_start, topic_share
@@ -36,11 +37,11 @@ SHARE_COLUMNS = ("period_start", "topic", "calls", "base_count", "share_pct", "b
 )
 def frequent(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     min_calls: Annotated[int, Query(ge=1, le=10_000)] = 3,
     order: Literal["calls", "change"] = "calls",
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
@@ -75,11 +76,11 @@ def frequent(
 )
 def topic_periods(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     base: Base = "answered",
     period: Period = "day",
     format: TableFormat = "json",
@@ -106,7 +107,7 @@ def topic_periods(
 )
 def topic_calls(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     start: date,

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import (
     AnalystUser,
     AnyUser,
-    CurrentUser,
     SessionDep,
     SettingsDep,
+    SupervisionUser,
     SupervisorUser,
     WiringDep,
     masking,
@@ -55,7 +55,7 @@ def search_page(user: AnalystUser, request: Request) -> Response:
 
 
 @router.get("/analytics")
-def analytics_page(user: CurrentUser, request: Request, settings: SettingsDep) -> Response:
+def analytics_page(user: SupervisionUser, request: Request, settings: SettingsDep) -> Response:
     today = citizen.local_day(settings, utcnow())
     return render(
         request,
@@ -69,7 +69,7 @@ def analytics_page(user: CurrentUser, request: Request, settings: SettingsDep) -
 @router.get("/requests")
 def requests_page(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     request: Request,
     session: SessionDep,
     wiring: WiringDep,
@@ -114,7 +114,7 @@ def requests_page(
 
 @router.get("/requests/{number}")
 def request_page(
-    user: CurrentUser,
+    user: SupervisionUser,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

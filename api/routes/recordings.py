@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from api import audit
-from api.deps import ANALYSING, AnalystUser, CurrentUser, SessionDep, SettingsDep, masking
+from api.deps import ANALYSING, AnalystUser, SessionDep, SettingsDep, SupervisionUser, masking
 from api.ranges import plan_range
 from api.schemas import Highlight, TranscriptCall, TranscriptSegmentOut, TranscriptView, Turn
 from api.validation import RecordingId, TranscriptId
@@ -93,7 +93,7 @@ def recording_audio(
 )
 def transcript_view(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

@@ -9,12 +9,20 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, masking
+from api.deps import SessionDep, SettingsDep, SupervisionUser, masking
 from api.schemas import CallPage, CallRow, KpiReport
 from api.tableout import FILES_TOO, file_response
 from api.validation import Moment
-from hotline.models import Call, CallOutcome
-from hotline.reports import CALL_COLUMNS, CALL_TIMES, ReportWindowError, call_query, call_row, report_window
+from hotline.models import Call
+from hotline.reports import (
+    CALL_COLUMNS,
+    CALL_TIMES,
+    CallFilters,
+    ReportWindowError,
+    call_query,
+    call_row,
+    report_window,
+)
 from hotline.settings import Settings
 
 router = APIRouter(tags=["reports"])
@@ -38,7 +46,7 @@ def window(settings: Settings, since: datetime | None, until: datetime | None) -
 )
 def kpi_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     group_by: Literal["queue", "agent", "hour", "day", "topic"] = "queue",
@@ -69,7 +77,7 @@ def kpi_report(
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-def kpi_definitions(user: CurrentUser) -> Response:
+def kpi_definitions(user: SupervisionUser) -> Response:
     from hotline.kpi import KPI_DEFINITIONS
 
     return Response(KPI_DEFINITIONS, media_type="text/plain; charset=utf-8")
@@ -84,32 +92,18 @@ def kpi_definitions(user: CurrentUser) -> Response:
 )
 def calls(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Moment | None = None,
     until: Moment | None = None,
-    pbx: Annotated[str | None, Query(max_length=64)] = None,
-    queue: Annotated[str | None, Query(max_length=64)] = None,
-    agent: Annotated[str | None, Query(max_length=255)] = None,
-    topic: Annotated[str | None, Query(max_length=64)] = None,
-    outcome: CallOutcome | None = None,
-    caller_number: Annotated[str | None, Query(max_length=64)] = None,
+    filters: Annotated[CallFilters, Query()],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     format: Format = "json",
 ) -> CallPage | Response:
     start, end = window(settings, since, until)
-    query = call_query(
-        start,
-        end,
-        pbx=pbx,
-        queue=queue,
-        agent=agent,
-        topic=topic,
-        outcome=outcome,
-        caller_number=caller_number,
-    )
+    query = call_query(start, end, filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if format != "json":
         limit, offset = 100_000, 0

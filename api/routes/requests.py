@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.csvout import csv_response
-from api.deps import SUPERVISING, CurrentUser, SessionDep, SettingsDep, SupervisorUser, masking
+from api.deps import SUPERVISING, SessionDep, SettingsDep, SupervisionUser, SupervisorUser, masking
 from api.schemas import CSV_TOO, Escalated, Open311Request, OverdueList, OverdueRequest, RequestPage
 from api.validation import Text, column_max
 from hotline import citizen, digest
@@ -78,7 +78,7 @@ def list_requests(
     *,
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: SupervisionUser,
     status: RequestStatus | None = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     caller_number: Annotated[str | None, Query(max_length=64)] = None,
@@ -114,7 +114,7 @@ def overdue(
     session: SessionDep,
     settings: SettingsDep,
     format: Literal["json", "csv"] = "json",
-    user: CurrentUser,
+    user: SupervisionUser,
 ) -> OverdueList | Response:
     today = _today(settings)
     rows = citizen.overdue_requests(session, today=today)
@@ -151,7 +151,7 @@ def get_request(
     number: Annotated[str, Path(pattern=NUMBER)],
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: SupervisionUser,
 ) -> Open311Request:
     return _open311(_get(session, number), masking(settings, user))
 

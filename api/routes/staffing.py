@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, SupervisionUser
 from api.render import render
 from api.routes.reports import window
 from api.table_schemas import StaffingReport
 from api.tableout import FILES_TOO, TableFormat, table_response
+from api.validation import Moment
 from hotline.staffing import (
     STAFFING_DEFINITIONS,
     STAFFING_KEYS,
@@ -38,11 +39,11 @@ HISTORY_WEEKS = 4
 )
 def staffing_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     mode: Literal["past", "next_week"] = "past",
     sl_target: Annotated[float, Query(gt=0, lt=100)] = 80.0,
     sl_seconds: Annotated[float, Query(ge=0, le=3600)] = 20.0,
@@ -77,7 +78,7 @@ def staffing_report(
 
 
 @router.get("/staffing", include_in_schema=False)
-def staffing_page(*, request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
+def staffing_page(*, request: Request, user: SupervisionUser, settings: SettingsDep) -> Response:
     today = utcnow().astimezone(settings.zone).date()
     return render(
         request,

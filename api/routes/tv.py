@@ -25,7 +25,11 @@ TV_COOKIE_MAX_AGE_S = 365 * 86400
 
 
 class TvNotAllowed(Exception):
-    """No valid TV token: 401."""
+    """No valid TV token: 401. `offered` tells a wrong token from none, so the screen can say which."""
+
+    def __init__(self, *, offered: bool) -> None:
+        super().__init__("the TV token is not valid" if offered else "no TV token")
+        self.offered = offered
 
 
 def screen_of(settings: Settings, token: str | None) -> str:
@@ -35,7 +39,7 @@ def screen_of(settings: Settings, token: str | None) -> str:
         for name, secret in settings.wallboard.tv_tokens.items():
             if hmac.compare_digest(offered, secret.get_secret_value().encode()):
                 return name
-    raise TvNotAllowed()
+    raise TvNotAllowed(offered=bool(offered))
 
 
 def tv_screen(request: Request, settings: SettingsDep) -> str:
@@ -50,8 +54,10 @@ TvScreen = Annotated[str, Depends(tv_screen)]
 def tv_page(
     request: Request, wiring: WiringDep, token: Annotated[str | None, Query(max_length=200)] = None
 ) -> Response:
-    if token is not None:
-        screen_of(wiring.settings, token or request.cookies.get(TV_COOKIE))
+    # An empty ?token= (a link cut short) is no token: the screen keeps the cookie it has. A wrong one
+    # is refused before the cookie is touched.
+    if token:
+        screen_of(wiring.settings, token)
         response = RedirectResponse("/tv", status_code=303)
         response.set_cookie(
             TV_COOKIE,

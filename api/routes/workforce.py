@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, SupervisionUser
 from api.render import render
 from api.routes.reports import window
 from api.table_schemas import IntervalReport, OccupancyReport, PauseReport
 from api.tableout import FILES_TOO, TableFormat, table_response
+from api.validation import Moment
 from hotline.timeutil import utcnow
 from hotline.workforce import (
     INTERVAL_KEYS,
@@ -25,7 +26,7 @@ from hotline.workforce import (
 )
 
 router = APIRouter(tags=["reports"])
-Since = datetime | None
+Since = Moment | None
 
 
 @router.get(
@@ -37,7 +38,7 @@ Since = datetime | None
 )
 def occupancy_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Since = None,
@@ -69,7 +70,7 @@ def occupancy_report(
 )
 def pauses_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Since = None,
@@ -98,7 +99,7 @@ def pauses_report(
 )
 def intervals_report(
     *,
-    user: CurrentUser,
+    user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
     since: Since = None,
@@ -123,7 +124,7 @@ def intervals_report(
 
 
 @router.get("/reports", include_in_schema=False)
-def reports_page(*, request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
+def reports_page(*, request: Request, user: SupervisionUser, settings: SettingsDep) -> Response:
     today = utcnow().astimezone(settings.zone).date()
     return render(
         request,

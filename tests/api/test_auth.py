@@ -85,6 +85,16 @@ def test_logout_ends_the_session(client: TestClient, users: Users) -> None:
     assert client.get("/api/me").status_code == 401
 
 
+def test_logout_answers_what_its_openapi_documents(client: TestClient, users: Users) -> None:
+    documented = client.get("/openapi.json").json()["paths"]["/logout"]["post"]["responses"]
+    csrf = login(client, "supervisor")
+    answer = client.post("/logout", headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+    assert list(documented) == [str(answer.status_code)]
+    assert "content" not in documented[str(answer.status_code)]
+    assert answer.content == b""
+    assert answer.headers["location"] == "/login"
+
+
 def test_a_tampered_cookie_is_no_session(client: TestClient, users: Users) -> None:
     login(client, "admin")
     value = client.cookies["hotline_session"]

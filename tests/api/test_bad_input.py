@@ -24,6 +24,12 @@ WINDOWED = [
     "/api/incidents",
     "/api/analytics/topic-share",
     "/api/analytics/abuse",
+    "/api/analytics/frequent-terms",
+    "/api/analytics/topic-periods",
+    "/api/reports/occupancy",
+    "/api/reports/pauses",
+    "/api/reports/intervals",
+    "/api/reports/staffing",
 ]
 FILTERS = [
     ("/api/calls", "pbx"),

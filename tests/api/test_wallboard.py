@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.i18n import translator
 from api.live_hub import LiveHub
 from hotline import db
 from hotline.alerts import evaluate
@@ -133,6 +134,28 @@ def test_tv_screen_token_becomes_a_cookie_and_sees_callers_masked(
     assert isinstance(snapshot, dict)
     names = [c["caller_name"] for c in snapshot["views"][0]["queues"][0]["waiting"]]
     assert names == ["Е. К.", "В. С."]
+
+
+def test_an_empty_or_wrong_tv_token_keeps_the_screens_cookie(board_app: FastAPI) -> None:
+    with TestClient(board_app) as client:
+        assert client.get(f"/tv?token={TV_TOKEN}", follow_redirects=False).status_code == 303
+        for link in ("/tv?token=", "/tv?token=wrong-token-0123456789"):
+            answer = client.get(link, follow_redirects=False)
+            assert "set-cookie" not in answer.headers
+            assert client.get("/api/tv/today").status_code == 200
+        assert client.get("/tv?token=").status_code == 200  # an empty token shows the screen it has
+        wrong = client.get("/tv?token=wrong-token-0123456789")
+    assert (wrong.status_code, wrong.json()) == (401, {"detail": "the TV token is not valid"})
+
+
+def test_a_wrong_tv_token_is_told_apart_from_a_missing_one(board_app: FastAPI) -> None:
+    html = {"Accept": "text/html"}
+    with TestClient(board_app) as client:
+        missing = client.get("/tv?token=", headers=html)
+        wrong = client.get("/tv?token=wrong-token-0123456789&lang=en", headers=html)
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert translator("ru")("tv_token_required") in missing.text
+    assert translator("en")("tv_token_rejected") in wrong.text
 
 
 def test_short_tv_tokens_are_refused(tmp_path: Path) -> None:

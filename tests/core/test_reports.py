@@ -43,3 +43,14 @@ def test_the_cli_refuses_the_windows_the_api_refuses(tmp_path: Path, monkeypatch
     backwards = runner.invoke(app, ["report", "queues", "--since", "2026-11-22", "--until", "2026-11-21"])
     assert backwards.exit_code == 2
     assert "since must be before until" in backwards.output
+
+
+def test_the_cli_refuses_the_call_filters_the_api_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_DEMO", "1")
+    monkeypatch.setenv("HOTLINE_DATABASE__URL", f"sqlite:///{tmp_path / 'report.db'}")
+    longer_than_its_column = "1" * 100  # caller_number holds 64
+    refused = CliRunner().invoke(app, ["report", "calls", "--caller-number", longer_than_its_column])
+    assert refused.exit_code == 2
+    assert "--caller-number" in refused.output
