@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from ami_listener import event_types as ev
+from ami_listener.dial_back import OUTGOING_SPOOL_FAILED, UnqueuedCalls, dialled, requested
 from ami_listener.ledger import Ledger
 from ami_listener.records import CallRecord, FinishedRecording
 from hotline.domain import CallOutcome
@@ -23,6 +24,8 @@ _IVR_OUTCOMES = {
 def final_outcome(call: CallRecord) -> CallOutcome:
     """The outcome of a call that ends still `in_progress` (never answered nor abandoned)."""
     if call.queue is None:
+        if call.dial_back is not None:
+            return call.dial_back
         return _IVR_OUTCOMES.get(call.ivr_outcome or "", CallOutcome.IVR_ONLY)
     if call.queue_status in _EXIT_EMPTY:
         return CallOutcome.EXIT_EMPTY
@@ -51,6 +54,7 @@ class Calls:
         self.channel_call: dict[str, str] = {}  # uniqueid -> linkedid
         self.bridges: dict[str, set[str]] = {}
         self._finished: dict[str, None] = {}  # recently finished linkedids, oldest first
+        self.unqueued = UnqueuedCalls()
 
     def finished(self, linkedid: str) -> bool:
         return linkedid in self._finished
@@ -73,12 +77,31 @@ class Calls:
         new = e.linkedid not in self.open
         call = self.get_or_open(e.linkedid, e.at)
         self.add_channel(call, e.uniqueid)
+        if e.uniqueid == e.linkedid:
+            self.set_origin(call, e.channel)
         if new or e.uniqueid == e.linkedid:
             call.caller_number = call.caller_number or e.caller_number
             call.caller_name = call.caller_name or e.caller_name
             call.dialed_number = call.dialed_number or e.exten
             call.language = call.language or e.language
             self.ledger.call(call)
+
+    def set_origin(self, call: CallRecord, channel: str) -> None:
+        call.origin_channel = channel
+        if channel == OUTGOING_SPOOL_FAILED:
+            call.dial_back = CallOutcome.DIAL_BACK_FAILED
+
+    def originate_failed(self, dial_string: str) -> None:
+        """The Originate of `dial_string` failed: the call its channels made is a failed dial-back."""
+        dial = requested(dial_string)
+        for call in self.open.values():
+            if call.origin_channel is not None and dialled(call.origin_channel) == dial:
+                call.dial_back = CallOutcome.DIAL_BACK_FAILED
+                return
+        ended = self.unqueued.take(dial)  # the usual order: its channels hung up before the response
+        if ended is not None and ended.queue is None:
+            ended.dial_back = ended.outcome = CallOutcome.DIAL_BACK_FAILED
+            self.ledger.call(ended)
 
     def on_callerid(self, e: ev.CallerIdChanged) -> None:
         linkedid = self.channel_call.get(e.uniqueid)
@@ -164,6 +187,8 @@ class Calls:
         call.channels.clear()
         self.open.pop(call.linkedid, None)
         self.ledger.call(call)
+        if call.queue is None and call.dial_back is None:
+            self.unqueued.remember(call)
         if call.recording_file:
             self.ledger.recording(
                 FinishedRecording(call.linkedid, call.recording_file, call.language or "ru")

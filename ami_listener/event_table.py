@@ -59,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
     # PBX
     Route("FullyBooted", p.fully_booted),
     Route("Shutdown", p.shutdown, LiveState.on_shutdown),
+    Route("OriginateResponse", p.originate_response, LiveState.on_originate),
     # snapshot list items (collected by the processor, applied by resync)
     Route("QueueParams", p.queue_params),
     Route("QueueMember", p.member("snapshot")),
@@ -85,7 +86,6 @@ ROUTES: tuple[Route, ...] = (
         "DTMFEnd",
         "Cdr",
         "CEL",
-        "OriginateResponse",
         "SuccessfulAuth",
         "BridgeCreate",
         "BridgeDestroy",

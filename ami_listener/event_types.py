@@ -220,6 +220,16 @@ class PbxShutdown:
     restart: bool
 
 
+@dataclass(frozen=True, slots=True)
+class OriginateAnswered:
+    """An Originate's result (OriginateResponse, broadcast whoever sent the Originate)."""
+
+    at: datetime
+    success: bool
+    channel: str  # success: the originated channel; failure: the dial string as requested
+    uniqueid: str | None  # success: the originated channel's (= the call's linkedid)
+
+
 Event = (
     ChannelCreated
     | CallerIdChanged
@@ -240,4 +250,5 @@ Event = (
     | ListComplete
     | PbxBooted
     | PbxShutdown
+    | OriginateAnswered
 )

@@ -38,6 +38,7 @@ from ami_listener.event_types import (
     ListComplete,
     MemberChange,
     MemberChanged,
+    OriginateAnswered,
     PbxBooted,
     PbxShutdown,
     QueueEntryItem,
@@ -342,6 +343,16 @@ def fully_booted(headers: Headers, at: datetime, topic_variables: tuple[str, ...
 
 def shutdown(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> PbxShutdown:
     return PbxShutdown(at, (_opt(headers, "restart") or "").lower() == "true")
+
+
+def originate_response(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> OriginateAnswered:
+    uniqueid = _opt(headers, "uniqueid")
+    return OriginateAnswered(
+        at,
+        (_opt(headers, "response") or "").lower() == "success",
+        _text(headers, "channel"),
+        None if uniqueid in (None, "<unknown>") else uniqueid,
+    )
 
 
 def member(change: MemberChange) -> Parser:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ami_listener import event_types as ev
+from ami_listener.dial_back import requested
 from ami_listener.ledger import Ledger
 from ami_listener.records import PeriodRecord
 from hotline.domain import AgentPeriodKind
@@ -106,6 +107,14 @@ class Members:
                 del self.agent_since[interface]
 
     # ---- ringing
+    def is_member_line(self, dial: str) -> bool:
+        """Whether `dial` (a channel as dialled, see dial_back.dialled) is a queue member's line."""
+        return any(
+            dial in (requested(m.interface), m.state_interface)
+            for members in self.by_queue.values()
+            for m in members.values()
+        )
+
     def called(self, e: ev.AgentCalled) -> None:
         queue_members = self.by_queue.setdefault(e.queue, {})
         member = queue_members.get(e.interface)

@@ -42,6 +42,8 @@ class CallRecord:
     completed: bool = False
     abandoned: bool = False  # QueueCallerAbandon seen; timeout or abandon is decided at the end
     chosen_language: bool = False  # language set from HOTLINE_LANG (wins over the channel's)
+    origin_channel: str | None = None  # name of the channel that started the call (uniqueid = linkedid)
+    dial_back: CallOutcome | None = None  # a leg the PBX placed itself: its outcome unless it is queued
 
     def row(self) -> dict[str, object]:
         return {

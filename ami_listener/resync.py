@@ -59,6 +59,7 @@ def _resync_channels(state: LiveState, snap: Snapshot, channels: list[ev.Channel
         call = calls.get_or_open(item.linkedid, starts[item.linkedid])
         calls.add_channel(call, item.uniqueid)
         if item.uniqueid == item.linkedid:
+            calls.set_origin(call, item.channel)
             call.caller_number = call.caller_number or item.caller_number
             call.caller_name = call.caller_name or item.caller_name
             call.dialed_number = call.dialed_number or item.exten

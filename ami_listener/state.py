@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 from ami_listener import event_types as ev
 from ami_listener.calls import Calls
+from ami_listener.dial_back import dialled
 from ami_listener.ledger import Ledger
 from ami_listener.members import Members
 from ami_listener.projection import live_view
@@ -123,6 +124,20 @@ class LiveState:
 
     def on_params(self, e: ev.QueueParams) -> None:
         self.members.params(e)
+
+    def on_originate(self, e: ev.OriginateAnswered) -> None:
+        if not e.success:
+            self.calls.originate_failed(e.channel)
+            return
+        # Operator first (capture case Da): the operator's own line was originated, then the citizen
+        # dialled from the dialplan; no queue is involved. A citizen's leg goes into a queue instead.
+        call = self.calls.open.get(e.uniqueid or "")
+        if (
+            call is not None
+            and call.origin_channel
+            and self.members.is_member_line(dialled(call.origin_channel))
+        ):
+            call.dial_back = CallOutcome.DIAL_BACK
 
     def on_shutdown(self, e: ev.PbxShutdown) -> None:
         # Nothing to close yet: the snapshot after reconnecting tells which calls survived.

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer import policy
 from hotline.db import transaction
+from hotline.domain import DIAL_BACK_OUTCOMES
 from hotline.live import LiveView
 from hotline.models import (
     AttemptResult,
@@ -26,7 +27,15 @@ STALE_AFTER_S = 60.0
 # A citizen who answered but whose call record never shows up (listener down) is retried after this.
 IN_QUEUE_LIMIT = timedelta(hours=2)
 DIALER = "dialer"
-ENDED_IN_QUEUE = (CallOutcome.ABANDONED, CallOutcome.TIMEOUT, CallOutcome.EXIT_EMPTY, CallOutcome.IVR_ONLY)
+# The citizen answered but no operator did. A leg that never reached its queue is `ivr_only` or, when the
+# listener saw the Originate's response, `dial_back`.
+ENDED_UNANSWERED = (
+    CallOutcome.ABANDONED,
+    CallOutcome.TIMEOUT,
+    CallOutcome.EXIT_EMPTY,
+    CallOutcome.IVR_ONLY,
+    *DIAL_BACK_OUTCOMES,
+)
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ class DialerStore:
                         callback.handled_at = call.answered_at or now
                         callback.handled_by = DIALER
                     changed += 1
-                elif (call is not None and call.outcome in ENDED_IN_QUEUE) or (
+                elif (call is not None and call.outcome in ENDED_UNANSWERED) or (
                     call is None and now - attempt.started_at > IN_QUEUE_LIMIT
                 ):
                     attempt.result = AttemptResult.HUNG_UP if call is not None else AttemptResult.LOST

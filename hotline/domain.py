@@ -18,6 +18,10 @@ class CallOutcome(enum.StrEnum):
     AFTER_HOURS = "after_hours"
     CALLBACK_REQUESTED = "callback_requested"
     LOST_DURING_DISCONNECT = "lost_during_disconnect"
+    # Legs the PBX placed with AMI Originate (the dial-back), never a citizen calling in: kept out of
+    # the citizen figures. A dial-back leg that reached a queue keeps the queue's outcome.
+    DIAL_BACK = "dial_back"  # an answered outgoing leg that never went through a queue
+    DIAL_BACK_FAILED = "dial_back_failed"  # what a failed Originate left (OriginateResponse Failure)
 
 
 class AgentPeriodKind(enum.StrEnum):
@@ -96,6 +100,9 @@ class AttemptResult(enum.StrEnum):
     HUNG_UP = "hung_up"  # the citizen answered but left the queue before an operator did
     LOST = "lost"  # no OriginateResponse within the ring time (connection lost)
 
+
+# Records of calls the hotline placed itself (dial-back), not calls a citizen made.
+DIAL_BACK_OUTCOMES = (CallOutcome.DIAL_BACK, CallOutcome.DIAL_BACK_FAILED)
 
 # A request the citizen still waits on: the IVR tells its expected date, the overdue list counts it.
 OPEN_STATUSES = (RequestStatus.REGISTERED, RequestStatus.IN_PROGRESS)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ami_listener.processor import Processor
+from ami_listener.connection import LIST_PREFIX
+from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
 from hotline.live import AgentState, CallState
+from tests.ami.frames import live_path
 from tests.ami.support import capture_headers, capture_path
 
 
@@ -124,3 +126,24 @@ def test_a_late_leg_never_reopens_a_finished_call() -> None:
     processor.handle(first_channel, messages[-1][1])  # the same channel announced again, too late
     assert processor.state.take_changes().calls == []
     assert processor.state.calls.open == {}
+
+
+def test_an_operator_first_dial_back_is_not_shown_as_a_caller_in_the_ivr() -> None:
+    """callback_dial case Da: once its Originate answered, the operator's originated line (the citizen
+    dialled from the dialplan, no queue) is no caller in the IVR on the wallboard."""
+    processor = Processor("lab", topic_variables=("HOTLINE_TOPIC",))
+    messages = list(capture_headers(live_path("callback_dial")))
+    lists = {  # the listener's own snapshot lists, as the link asks for them at connect
+        str(h["actionid"]): QUEUES_LIST if str(h["actionid"]).endswith("-queues") else CHANNELS_LIST
+        for h, _ in messages
+        if "response" in h and str(h.get("actionid", "")).startswith(LIST_PREFIX)
+    }
+    processor.begin_snapshot(messages[0][1], lists)
+    for headers, at in messages:
+        processor.handle(headers, at)
+        if headers.get("event") == "OriginateResponse":
+            break
+    assert headers["response"] == "Success"
+    view = processor.state.view(connected=True, at=at)
+    (call,) = [c for c in view.calls if c.linkedid == headers["uniqueid"]]
+    assert call.state is CallState.OTHER
