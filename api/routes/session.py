@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from api.auth import end_session, new_csrf_token, start_session
-from api.deps import SupervisionUser, WiringDep
+from api.deps import AnyUser, WiringDep
 from api.render import login_page
 from api.schemas import Detail, LoginAnswer, Me
 from api.users import find_user, verify_password
@@ -134,12 +134,13 @@ def login_json(request: Request, wiring: WiringDep, body: LoginBody) -> JSONResp
     response_class=RedirectResponse,
     responses={303: {"description": "session ended; Location is /login"}},
 )
-def logout(wiring: WiringDep, user: SupervisionUser) -> Response:
+def logout(wiring: WiringDep, user: AnyUser) -> Response:
+    # Every signed-in role has the sign-out button (the desk and department pages too).
     response = RedirectResponse("/login", status_code=303)
     end_session(response, wiring, user)
     return response
 
 
 @router.get("/api/me", summary="The current user and the CSRF token to send.")
-def me(user: SupervisionUser) -> Me:
+def me(user: AnyUser) -> Me:
     return Me(username=user.username, role=user.role.value, language=user.language, csrf=user.csrf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -79,8 +80,10 @@ def test_cross_origin_login_is_refused(client: TestClient, users: Users) -> None
     assert answer.status_code == 403
 
 
-def test_logout_ends_the_session(client: TestClient, users: Users) -> None:
-    csrf = login(client, "supervisor")
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_can_sign_out_and_the_session_ends(client: TestClient, users: Users, role: Role) -> None:
+    csrf = login(client, role.value)
+    assert client.get("/api/me").json()["role"] == role.value
     assert client.post("/logout", headers={"X-CSRF-Token": csrf}, follow_redirects=False).status_code == 303
     assert client.get("/api/me").status_code == 401
 

@@ -128,3 +128,14 @@ def test_check_command_passes_on_ours_and_names_the_lines_in_the_capture() -> No
     assert "queues.conf:29: [utilities] strategy = leastrecent is ignored" in bad.output
     assert "the caller is hung up instead of reaching an operator queue" in bad.output
     assert check_folder(OURS).problems == []
+
+
+def test_a_failed_dial_back_hangs_up_instead_of_queueing_as_a_caller() -> None:
+    # Asterisk runs exten `failed` in a failed Originate's context (OutgoingSpoolFailed, callback_dial).
+    conf = OURS / "extensions.conf"
+    plan, variables = load_dialplan(conf), globals_of(conf)
+    failed = walk(plan, "hotline-callback", "failed", variables, lambda _values: True)
+    assert failed.reached_queue() is None
+    assert failed.last.app == "Hangup"
+    answered = walk(plan, "hotline-callback", "utilities", variables, lambda _values: True)
+    assert answered.reached_queue() == "utilities"
