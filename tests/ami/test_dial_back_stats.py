@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.domain import DIAL_BACK_OUTCOMES
 from hotline.kpi import compute_kpis
 from hotline.models import Call, CallOutcome
-from hotline.reports import call_query
+from hotline.reports import CallFilters, call_query
 from hotline.topic_stats import topic_share
 from tests.ami.frames import live_path
 from tests.ami.support import lab_settings, replay_capture
@@ -38,7 +38,7 @@ async def test_dial_back_legs_are_not_counted_as_citizen_calls(
 
     with session_factory() as session:
         dial_backs = session.scalars(select(Call).where(Call.outcome.in_(DIAL_BACK_OUTCOMES))).all()
-        ivr_only = session.scalars(call_query(since, until, outcome=CallOutcome.IVR_ONLY)).all()
+        ivr_only = session.scalars(call_query(since, until, CallFilters(outcome=CallOutcome.IVR_ONLY))).all()
         kpis = compute_kpis(session, group_by="topic", since=since, until=until, settings=settings)
         shares = topic_share(
             session, since=since, until=until, zone=settings.zone, base="offered", period="day"
