@@ -33,6 +33,8 @@ from hotline.errors import CaptureError
 log = logging.getLogger(__name__)
 
 _ACTION_ID = re.compile(rb"\r\nActionID: ([^\r]*)\r\n")
+# Epoch seconds in QueueMember/QueueMemberStatus; 0 (never) stays 0.
+_MEMBER_TIME = re.compile(rb"(?<=\r\n)(LoginTime|LastCall|LastPause): (1\d{9})(?=\r\n)")
 
 
 class ReplayServer:
@@ -211,6 +213,10 @@ class ReplayServer:
             data = split.at(shift)
         else:
             data = message.data
+        if shift and _MEMBER_TIME.search(data):
+            # A member's login, last call and last pause are epoch seconds too: the demo's operators
+            # logged in today, not on the day of the capture (their periods and time in state show it).
+            data = _MEMBER_TIME.sub(lambda m: b"%s: %d" % (m[1], int(self._wall(float(m[2])))), data)
         if self.timestamps and message.kind == "event":
             data = with_timestamp(data, self._wall(message.wall))
         return data

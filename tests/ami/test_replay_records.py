@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,9 @@ async def test_replay_in_the_present_stamps_calls_with_todays_time(
     with factory() as session:
         (call,) = session.scalars(select(Call)).all()
         (entry,) = session.scalars(select(QueueEntry)).all()
+        logins = session.scalars(
+            select(AgentPeriod).where(AgentPeriod.kind == AgentPeriodKind.LOGGED_IN)
+        ).all()
     (original,) = capture_linkedids(capture_path("ivr_to_agent"))
     assert call.started_at is not None
     assert call.ended_at is not None
@@ -226,3 +230,6 @@ async def test_replay_in_the_present_stamps_calls_with_todays_time(
     facts = queue_log_facts(CAPTURES / "ivr_to_agent" / "ivr_to_agent.queue_log")
     (talk,) = facts.talk.values()
     assert entry.talk_s == pytest.approx(talk, abs=1.0)  # durations stay what Asterisk reported
+    # Operators logged in today too (Asterisk's LoginTime starts their periods), not on the capture's day.
+    assert logins
+    assert all(before - timedelta(minutes=1) <= p.started_at <= after for p in logins)
