@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.csvout import csv_response
 from api.live_hub import REDIS_CHANNEL, SUBSCRIBER_BACKLOG, LiveHub
 from hotline import db
+from hotline.live import LiveView
 from hotline.privacy import Masking
 from hotline.settings import DatabaseSettings, Settings
 from tests.api.live_data import follow, publish_view, view_with_waiting
@@ -102,14 +103,21 @@ def _events(queue: asyncio.Queue[bytes]) -> list[tuple[str, Any]]:
     return out
 
 
-async def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
-    settings: Settings, factory: sessionmaker[Session]
-) -> None:
+async def _hub_showing(
+    base: LiveView, settings: Settings, factory: sessionmaker[Session]
+) -> tuple[LiveHub, LiveView]:
+    """A hub that has polled `base` (a second older, so the pushed changes after it are newer)."""
     hub = LiveHub(factory, settings, kpi_source=None)
-    base = view_with_waiting(2)
     # A live PBX (fresh heartbeat), as the hub's poll sees it; a stale one would show no numbers.
     publish_view(factory, base.model_copy(update={"at": base.at - timedelta(seconds=1)}))
     await hub.poll_once()
+    return hub, base
+
+
+async def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    hub, base = await _hub_showing(view_with_waiting(2), settings, factory)
     slow, reading = hub.subscribe(), hub.subscribe()
     changes = SUBSCRIBER_BACKLOG * 3
     received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]  # as the stream starts a viewer
@@ -135,10 +143,7 @@ async def test_a_viewer_that_falls_behind_gets_the_latest_state_not_a_backlog(
 async def test_views_that_queued_up_on_redis_are_pushed_as_the_newest_only(
     settings: Settings, factory: sessionmaker[Session]
 ) -> None:
-    hub = LiveHub(factory, settings, kpi_source=None)
-    base = view_with_waiting(2)
-    publish_view(factory, base.model_copy(update={"at": base.at - timedelta(seconds=1)}))
-    await hub.poll_once()
+    hub, base = await _hub_showing(view_with_waiting(2), settings, factory)
     viewer = hub.subscribe()
     received: list[tuple[str, Any]] = [("snapshot", hub.snapshot())]
     queued = []
@@ -157,10 +162,7 @@ async def test_views_that_queued_up_on_redis_are_pushed_as_the_newest_only(
 async def test_a_masked_viewer_follows_every_change_with_callers_masked(
     settings: Settings, factory: sessionmaker[Session]
 ) -> None:
-    hub = LiveHub(factory, settings, kpi_source=None)
-    base = view_with_waiting(1)
-    publish_view(factory, base.model_copy(update={"at": base.at - timedelta(seconds=1)}))
-    await hub.poll_once()
+    hub, base = await _hub_showing(view_with_waiting(1), settings, factory)
     masked, plain = hub.subscribe(masked=True), hub.subscribe()
     received: list[tuple[str, Any]] = [("snapshot", hub.snapshot(masked=True))]
     steps = [
