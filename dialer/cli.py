@@ -21,6 +21,7 @@ def run(ctx: typer.Context) -> None:
 
     from dialer.service import DialerService
     from hotline.errors import ConfigError
+    from hotline.lifecycle import run
 
     settings = cli_state(ctx).settings().require_secrets("dialer")
     if not settings.dialer.enabled:
@@ -34,4 +35,4 @@ def run(ctx: typer.Context) -> None:
             loop.add_signal_handler(signum, stop.set)
         await service.run(stop)
 
-    asyncio.run(main())
+    run(main())  # the loop and collector settings of every service

@@ -28,15 +28,14 @@ def serve(
     port: int | None = typer.Option(None, help="TCP port (default: agi.port, 4573)"),
 ) -> None:
     """Serve the FastAGI IVR for Asterisk until Ctrl+C or SIGTERM (SIGHUP reloads the catalogue)."""
-    import asyncio
-
+    from hotline.lifecycle import run
     from ivr.run import serve_forever
 
     settings = cli_state(ctx).settings()
     updates = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
     if updates:
         settings = settings.model_copy(update={"agi": settings.agi.model_copy(update=updates)})
-    asyncio.run(serve_forever(settings))
+    run(serve_forever(settings))  # the loop and collector settings of every service
 
 
 @ivr_app.command()
