@@ -24,6 +24,7 @@ from api.live_hub import LiveHub
 from api.ratelimit import LoginThrottle
 from api.render import error_page, login_page
 from api.routes.tv import TvNotAllowed
+from api.throttle_store import RedisOrDatabase, failure_store
 from api.topics import TopicNames
 from api.wiring import Wiring
 from hotline.db import make_engine, make_session_factory
@@ -60,6 +61,7 @@ def create_app(
             free_failures=settings.api.login_attempts_per_minute,
             backoff_max_s=settings.api.login_backoff_max_s,
             address_failures_per_minute=settings.api.login_failures_per_address_per_minute,
+            store=failure_store(settings, session_factory),
         ),
         templates=Jinja2Templates(directory=PACKAGE / "templates"),
         signer=make_signer(settings.api.session_secret.get_secret_value()),
@@ -74,6 +76,8 @@ def create_app(
             yield
         finally:
             await wiring.hub.stop()
+            if isinstance(wiring.throttle.store, RedisOrDatabase):
+                wiring.throttle.store.close()
             if owns_engine:  # a given factory's engine belongs to whoever made it
                 engine.dispose()
 

@@ -3,7 +3,11 @@
 Only failures count, and a success clears its pair, so a user signing in often is never slowed. An
 attacker guessing `admin`'s password from one address makes only that address wait: the real admin
 signing in from another address is not affected. A second, looser cap per address over all user
-names slows password spraying. In-process: with several API workers each keeps its own counts.
+names slows password spraying.
+
+The policy is here; the counts live in a `FailureStore`. The API shares them between every process
+(the database, or Redis when `api.redis_url` is set: api/throttle_store.py), otherwise several
+workers would each give an attacker the full number of attempts. `MemoryFailures` serves one process.
 """
 
 from __future__ import annotations
@@ -13,14 +17,32 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 MAX_ENTRIES = 100_000  # a flood of distinct names or addresses must not grow memory without end
+WINDOW_S = 60.0  # the per-address cap counts failures within the last minute
 
 
-@dataclass
-class _Pair:
-    failures: int
-    last_failure: float
+@dataclass(frozen=True)
+class Failures:
+    """What a store knows about one (address, user name) and its address, at one moment."""
+
+    run: int = 0  # failures in the pair's current run (a success or a long pause ends a run)
+    last_at: float | None = None  # the clock's time of the run's last failure
+    window: int = 0  # the address's failures, over all names, within the last WINDOW_S
+    window_oldest: float | None = None  # the oldest of those
+
+
+class FailureStore(Protocol):
+    """Counts of failed logins; `username` arrives in lower case, times are the throttle's clock."""
+
+    def read(self, address: str, username: str, now: float) -> Failures: ...
+
+    def add(self, address: str, username: str, now: float, forgive_after_s: float) -> None:
+        """Count one failure: the pair's run grows by one, or restarts at one when its last failure
+        is more than `forgive_after_s` old; the address's window gains one."""
+
+    def clear(self, address: str, username: str) -> None: ...
 
 
 class LoginThrottle:
@@ -30,15 +52,14 @@ class LoginThrottle:
         free_failures: int,
         backoff_max_s: float,
         address_failures_per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,  # wall time: shared counts compare times across hosts
+        store: FailureStore | None = None,
     ) -> None:
         self.free_failures = free_failures
         self.backoff_max_s = backoff_max_s
         self.address_failures_per_minute = address_failures_per_minute
         self._clock = clock
-        self._pairs: dict[tuple[str, str], _Pair] = {}
-        self._addresses: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.store: FailureStore = store if store is not None else MemoryFailures()
 
     def _backoff(self, failures: int) -> float:
         extra = failures - self.free_failures
@@ -47,41 +68,69 @@ class LoginThrottle:
     def retry_after(self, address: str, username: str) -> float:
         """Seconds before this address may try this user name again; 0 when it may now."""
         now = self._clock()
-        with self._lock:
-            wait = 0.0
-            pair = self._pairs.get((address, username.lower()))
-            if pair is not None:
-                if now - pair.last_failure > self.backoff_max_s:
-                    del self._pairs[(address, username.lower())]  # an old run of failures is forgiven
-                else:
-                    wait = pair.last_failure + self._backoff(pair.failures) - now
-            window = self._addresses.get(address)
-            if window is not None:
-                while window and now - window[0] >= 60:
-                    window.popleft()
-                if len(window) >= self.address_failures_per_minute:
-                    wait = max(wait, 60 - (now - window[0]))
-            return max(wait, 0.0)
+        counts = self.store.read(address, username.lower(), now)
+        wait = 0.0
+        # An old run of failures is forgiven.
+        if counts.run and counts.last_at is not None and now - counts.last_at <= self.backoff_max_s:
+            wait = counts.last_at + self._backoff(counts.run) - now
+        if counts.window >= self.address_failures_per_minute and counts.window_oldest is not None:
+            wait = max(wait, WINDOW_S - (now - counts.window_oldest))
+        return max(wait, 0.0)
 
     def failed(self, address: str, username: str) -> None:
-        now = self._clock()
-        key = (address, username.lower())
-        with self._lock:
-            if len(self._pairs) >= MAX_ENTRIES or len(self._addresses) >= MAX_ENTRIES:
-                self._forget_stale(now)
-            pair = self._pairs.setdefault(key, _Pair(0, now))
-            pair.failures += 1
-            pair.last_failure = now
-            self._addresses.setdefault(address, deque()).append(now)
+        self.store.add(address, username.lower(), self._clock(), self.backoff_max_s)
 
     def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._pairs.pop((address, username.lower()), None)
+        self.store.clear(address, username.lower())
 
-    def _forget_stale(self, now: float) -> None:
-        self._pairs = {k: p for k, p in self._pairs.items() if now - p.last_failure <= self.backoff_max_s}
-        self._addresses = {a: w for a, w in self._addresses.items() if w and now - w[-1] < 60}
-        if len(self._pairs) >= MAX_ENTRIES:
-            self._pairs.clear()
+
+@dataclass
+class _Run:
+    failures: int
+    last_failure: float
+
+
+class MemoryFailures:
+    """Counts in this process only (one worker, and the unit tests of the policy)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, str], _Run] = {}
+        self._addresses: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, address: str, username: str, now: float) -> Failures:
+        with self._lock:
+            run = self._runs.get((address, username))
+            window = self._addresses.get(address)
+            if window is not None:
+                while window and now - window[0] >= WINDOW_S:
+                    window.popleft()
+            return Failures(
+                run=run.failures if run else 0,
+                last_at=run.last_failure if run else None,
+                window=len(window) if window else 0,
+                window_oldest=window[0] if window else None,
+            )
+
+    def add(self, address: str, username: str, now: float, forgive_after_s: float) -> None:
+        with self._lock:
+            if len(self._runs) >= MAX_ENTRIES or len(self._addresses) >= MAX_ENTRIES:
+                self._forget_stale(now, forgive_after_s)
+            run = self._runs.setdefault((address, username), _Run(0, now))
+            if now - run.last_failure > forgive_after_s:
+                run.failures = 0
+            run.failures += 1
+            run.last_failure = now
+            self._addresses.setdefault(address, deque()).append(now)
+
+    def clear(self, address: str, username: str) -> None:
+        with self._lock:
+            self._runs.pop((address, username), None)
+
+    def _forget_stale(self, now: float, forgive_after_s: float) -> None:
+        self._runs = {k: r for k, r in self._runs.items() if now - r.last_failure <= forgive_after_s}
+        self._addresses = {a: w for a, w in self._addresses.items() if w and now - w[-1] < WINDOW_S}
+        if len(self._runs) >= MAX_ENTRIES:
+            self._runs.clear()
         if len(self._addresses) >= MAX_ENTRIES:
             self._addresses.clear()

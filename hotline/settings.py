@@ -167,7 +167,9 @@ class ApiSettings(BaseModel):
     max_anonymous_body_bytes: int = Field(default=16 * 1024, ge=1024)
     request_answer_days: int = Field(default=45, ge=1)
     request_answer_days_by_topic: dict[str, int] = Field(default_factory=dict)
-    redis_url: str | None = Field(default=None, description="live push fan-out across API workers")
+    redis_url: str | None = Field(
+        default=None, description="live push fan-out and login throttle counts across API workers"
+    )
 
 
 class BrokerSettings(BaseModel):

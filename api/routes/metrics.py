@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SupervisorUser, WiringDep
 from api.live_hub import LiveHub
+from api.ratelimit import FailureStore
+from api.throttle_store import RedisOrDatabase
 from hotline.live import liveness
 from hotline.models import JobStatus, Pbx, Transcript, TranscriptionJob
 from hotline.timeutil import utcnow
@@ -31,10 +33,13 @@ _LISTENER_COUNTERS = (
 
 
 class _Snapshot(Collector):
-    def __init__(self, session: Session, hub: LiveHub, stale_after_s: float) -> None:
+    def __init__(
+        self, session: Session, hub: LiveHub, stale_after_s: float, throttle_store: FailureStore
+    ) -> None:
         self.session = session
         self.hub = hub
         self.stale_after_s = stale_after_s
+        self.throttle_store = throttle_store
 
     def collect(self) -> Iterator[Metric]:
         waiting = GaugeMetricFamily(
@@ -92,6 +97,23 @@ class _Snapshot(Collector):
         yield GaugeMetricFamily(
             "hotline_live_viewers", "Push clients connected to this process", value=self.hub.viewers
         )
+        yield from self._throttle()
+
+    def _throttle(self) -> Iterator[Metric]:
+        # Zero without api.redis_url: the database is then the only place the throttle counts.
+        outages = fallbacks = 0
+        if isinstance(store := self.throttle_store, RedisOrDatabase):
+            outages, fallbacks = store.outages, store.fallbacks
+        yield CounterMetricFamily(
+            "hotline_login_throttle_redis_outages",
+            "Times Redis stopped answering the login throttle of this process",
+            value=outages,
+        )
+        yield CounterMetricFamily(
+            "hotline_login_throttle_database_fallbacks",
+            "Login throttle operations of this process counted in the database because Redis was down",
+            value=fallbacks,
+        )
 
 
 @router.get(
@@ -102,6 +124,8 @@ class _Snapshot(Collector):
 )
 def metrics(user: SupervisorUser, session: SessionDep, wiring: WiringDep) -> Response:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(session, wiring.hub, wiring.settings.ami.stale_after_s))
+    registry.register(
+        _Snapshot(session, wiring.hub, wiring.settings.ami.stale_after_s, wiring.throttle.store)
+    )
     body = generate_latest(registry)
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

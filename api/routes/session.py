@@ -47,7 +47,7 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
     with transaction(wiring.session_factory) as session:
         user = find_user(session, username)
         if not verify_password(user, password):
-            wiring.throttle.failed(address, username)
+            user = None
             session.add(
                 AuditLog(
                     username=username[:64],
@@ -57,20 +57,25 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
                     client_addr=client_addr(request),
                 )
             )
-            return None, 0.0
-        assert user is not None
-        wiring.throttle.succeeded(address, username)
-        user.last_login_at = utcnow()
-        session.add(
-            AuditLog(
-                user_id=user.id,
-                username=user.username,
-                action="login",
-                object_type="user",
-                object_id=user.username,
-                client_addr=client_addr(request),
+        else:
+            assert user is not None
+            user.last_login_at = utcnow()
+            session.add(
+                AuditLog(
+                    user_id=user.id,
+                    username=user.username,
+                    action="login",
+                    object_type="user",
+                    object_id=user.username,
+                    client_addr=client_addr(request),
+                )
             )
-        )
+    # After the transaction: the shared throttle may take a connection of its own, and a login holding
+    # two at once could starve the pool under a flood of attempts.
+    if user is None:
+        wiring.throttle.failed(address, username)
+    else:
+        wiring.throttle.succeeded(address, username)
     return user, 0.0
 
 

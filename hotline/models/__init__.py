@@ -25,6 +25,8 @@ from hotline.domain import (
 from hotline.models.access import (
     ApiToken,
     AuditLog,
+    LoginFailure,
+    LoginFailureRun,
     User,
     WebSession,
 )
@@ -85,6 +87,8 @@ __all__ = [
     "JobStatus",
     "KeywordHit",
     "LiveSnapshot",
+    "LoginFailure",
+    "LoginFailureRun",
     "Pbx",
     "QueueEntry",
     "Recording",

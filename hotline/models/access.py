@@ -85,3 +85,27 @@ class AuditLog(Base):
     object_id: Mapped[str] = mapped_column(String(128))
     client_addr: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LoginFailureRun(Base):
+    """One address's current run of failed logins for one user name (lower case), shared by every API
+    process so that workers and hosts count together. A success deletes the row."""
+
+    __tablename__ = "login_failure_run"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginFailure(Base):
+    """One failed login from an address, whatever the name: the per-address window (password spraying)
+    slides over these rows; rows older than the window are deleted."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -18,7 +18,7 @@ PRODUCT_TABLES = {
     "status_lookup", "citizen_request", "request_status_change", "callback_request", "recording",
     "transcription_job", "transcript", "transcript_segment", "transcript_word", "keyword_hit", "topic_score",
     "incident", "app_user", "api_token", "audit_log", "department", "department_member", "callback_attempt",
-    "supervisor_alert",
+    "supervisor_alert", "login_failure_run", "login_failure",
 }  # fmt: skip
 
 
