@@ -7,7 +7,7 @@ off that converting it to UTC overflows.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -53,8 +53,16 @@ def within_range(value: datetime) -> datetime:
     return value
 
 
+def day_within_range(value: date) -> date:
+    if not EARLIEST.date() <= value <= LATEST.date():
+        raise ValueError(f"date out of range ({EARLIEST.year}..{LATEST.year})")
+    return value
+
+
 Text = Annotated[str, AfterValidator(storable)]
 Moment = Annotated[datetime, AfterValidator(within_range)]
+# A calendar day (a report's day or period start), within the same years as a Moment.
+Day = Annotated[date, AfterValidator(day_within_range)]
 RecordingId = Annotated[int, Path(ge=1, le=column_max(Recording.id))]
 TranscriptId = Annotated[int, Path(ge=1, le=column_max(Transcript.id))]
 IncidentId = Annotated[int, Path(ge=1, le=column_max(Incident.id))]

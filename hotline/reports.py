@@ -46,11 +46,12 @@ def report_window(
         until = now or utcnow()
     elif until.tzinfo is None:
         until = until.replace(tzinfo=zone)
-    if since is None:
-        since = datetime.combine(until.astimezone(zone).date(), time(), tzinfo=zone)
-    elif since.tzinfo is None:
+    if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=zone)
     try:
+        # Converting a moment near year 1 or 9999 to another zone can leave the calendar.
+        if since is None:
+            since = datetime.combine(until.astimezone(zone).date(), time(), tzinfo=zone)
         since, until = since.astimezone(UTC), until.astimezone(UTC)
     except (OverflowError, ValueError):
         raise ReportWindowError("date out of range") from None

@@ -115,7 +115,7 @@ def _bucket(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _read_history(
-    session: Session, since: datetime, until: datetime, zone: ZoneInfo, wrapup_s: float
+    session: Session, since: datetime, until: datetime, zone: ZoneInfo, wrapup_s: float, now: datetime
 ) -> _History:
     slots: dict[datetime, _Slot] = defaultdict(_Slot)
     query = select(Call.queue_entered_at, Call.outcome, Call.wait_s, Call.talk_s).where(
@@ -135,7 +135,7 @@ def _read_history(
             slot.talk_total += talk_s + wrapup_s
             talk_total += talk_s + wrapup_s
             answered += 1
-    for start, end in _available_spans(session, since, until):
+    for start, end in _available_spans(session, since, until, now):
         at = _bucket(start, zone)
         while at < end:
             overlap = (min(end, at + INTERVAL) - max(start, at)).total_seconds()
@@ -146,7 +146,9 @@ def _read_history(
     return _History(slots, talk_total / answered if answered else None, patience)
 
 
-def _available_spans(session: Session, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+def _available_spans(
+    session: Session, since: datetime, until: datetime, now: datetime
+) -> list[tuple[datetime, datetime]]:
     """Per operator: logged in (to any queue) minus paused, clipped to the window."""
     query = select(AgentPeriod).where(
         AgentPeriod.kind.in_([AgentPeriodKind.LOGGED_IN, AgentPeriodKind.PAUSED]),
@@ -156,7 +158,7 @@ def _available_spans(session: Session, since: datetime, until: datetime) -> list
     paused: dict[tuple[str, str], list[tuple[datetime, datetime]]] = defaultdict(list)
     for period in session.scalars(query):
         # An operator still logged in counts until now, never into the future of the window.
-        end = min(period.ended_at or utcnow(), until)
+        end = min(period.ended_at or now, until)
         start = max(period.started_at, since)
         if end <= start:
             continue
@@ -211,10 +213,16 @@ def _row(
 
 
 def past_intervals(
-    session: Session, since: datetime, until: datetime, zone: ZoneInfo, target: Target
+    session: Session,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+    target: Target,
+    *,
+    now: datetime | None = None,
 ) -> Staffing:
-    """Every half-hour of [since, until) as it happened."""
-    history = _read_history(session, since, until, zone, target.wrapup_s)
+    """Every half-hour of [since, until) as it happened; operators still logged in count up to `now`."""
+    history = _read_history(session, since, until, zone, target.wrapup_s, now or utcnow())
     rows = []
     for start in half_hours(since, until, zone):
         slot = history.slots.get(start, _Slot())
@@ -224,10 +232,17 @@ def past_intervals(
 
 
 def forecast_week(
-    session: Session, since: datetime, until: datetime, zone: ZoneInfo, target: Target, week_start: datetime
+    session: Session,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+    target: Target,
+    week_start: datetime,
+    *,
+    now: datetime | None = None,
 ) -> Staffing:
     """The coming week from `week_start` (local Monday 00:00): each slot is the history's mean for it."""
-    history = _read_history(session, since, until, zone, target.wrapup_s)
+    history = _read_history(session, since, until, zone, target.wrapup_s, now or utcnow())
     totals: dict[tuple[int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
     for start in half_hours(since, until, zone):
         local = start.astimezone(zone)

@@ -84,10 +84,12 @@ def _window(since: str | None, until: str | None, settings: Settings) -> tuple[d
     """The shared report window; only --since without --until means one day (the API's default is now)."""
     start = _when(since, settings.zone)
     end = _when(until, settings.zone)
-    if start is not None and end is None:
-        end = start + timedelta(days=1)
     try:
+        if start is not None and end is None:
+            end = start + timedelta(days=1)
         return report_window(settings, start, end)
+    except OverflowError:
+        raise typer.BadParameter("date out of range") from None
     except ReportWindowError as exc:
         raise typer.BadParameter(str(exc)) from None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -26,7 +25,7 @@ from api.schemas import (
     TopicShareOut,
     TopicShareReport,
 )
-from api.validation import IncidentId, Moment
+from api.validation import Day, IncidentId, Moment
 from hotline.models import Incident, Speaker
 from hotline.text import topic_reports as reports
 from hotline.text.search import search
@@ -185,14 +184,12 @@ def keyword_trends(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    day: date | None = None,
+    day: Day | None = None,
     window_days: Annotated[int, Query(ge=1, le=90)] = 7,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     format: Literal["json", "csv"] = "json",
 ) -> KeywordTrends | Response:
     day = day or utcnow().astimezone(settings.zone).date()
-    if not date(2000, 1, 1) <= day <= date(2200, 1, 1):
-        raise HTTPException(422, "day out of range")
     rows = reports.keyword_trends(session, day=day, tz=settings.zone, window_days=window_days, limit=limit)
     if format == "csv":
         return csv_response([asdict(row) for row in rows], f"keyword-trends-{day:%Y%m%d}.csv")

@@ -8,11 +8,13 @@ import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
+from time_machine import TimeMachineFixture
 
 from api.app import create_app
 from api.live_hub import LiveHub
@@ -29,6 +31,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
+# The API's "today" is the local day in Europe/Moscow, whose date changes at 21:00 UTC: a test that
+# stores a call minutes ago and asks for today's calls would fail when CI runs just after that hour.
+MIDDAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 12:00 in Moscow
 
 
 @dataclass
@@ -78,6 +83,14 @@ def template_copy(template: Template, tmp_path: Path) -> str:
     target = tmp_path / "hotline.db"
     shutil.copyfile(template.path, target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def midday(time_machine: TimeMachineFixture) -> datetime:
+    """The process clock at MIDDAY, ticking on from there; request it before the app starts
+    (`@pytest.mark.usefixtures("midday")`) so that every reading of the clock agrees."""
+    time_machine.move_to(MIDDAY)
+    return MIDDAY
 
 
 @pytest.fixture

@@ -125,3 +125,5 @@ def test_bad_windows_are_422_not_500(client: TestClient, users: Users) -> None:
     assert client.get("/api/calls", params=backwards, headers=headers).status_code == 422
     huge = {"since": "0001-01-01T00:00:00", "until": now.isoformat()}
     assert client.get("/api/reports/kpi", params=huge, headers=headers).status_code == 422
+    for far in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):  # no `since`: local midnight
+        assert client.get("/api/calls", params={"until": far}, headers=headers).status_code == 422

@@ -124,3 +124,15 @@ def test_incidents_say_why_and_can_be_acknowledged(
     assert "4 calls about «water» mentioning «ленина 5» within 40 min" in item["reason"]
     acked = client.post(f"/api/incidents/{item['id']}/acknowledge", headers=headers).json()
     assert (acked["acknowledged_by"], acked["acknowledged_at"] is not None) == ("analyst", True)
+
+
+def test_days_out_of_range_are_422_like_the_report_windows(client: TestClient, users: Users) -> None:
+    headers = users.bearer(Role.ANALYST)
+    for day in ("1969-12-31", "2200-01-02", "0001-01-01", "9999-12-31"):
+        drill = client.get(
+            "/api/analytics/topic-calls", params={"start": day, "topic": "water"}, headers=headers
+        )
+        trends = client.get("/api/analytics/keyword-trends", params={"day": day}, headers=headers)
+        for answer in (drill, trends):
+            assert answer.status_code == 422, (day, answer.text)
+            assert "date out of range (1970..2200)" in answer.text  # the words of a report window's Moment

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.models import Role
@@ -31,6 +32,7 @@ def test_the_policy_masks_numbers_names_and_numbers_in_text() -> None:
     assert Masking(active=False).record(answer) is answer
 
 
+@pytest.mark.usefixtures("midday")  # the call list's default window is today
 def test_call_history_json_and_csv_mask_numbers_for_supervisors(
     client: TestClient, users: Users, factory: sessionmaker[Session], settings: Settings
 ) -> None:

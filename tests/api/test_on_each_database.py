@@ -35,6 +35,7 @@ def client_and_token(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClien
         yield client, {"Authorization": f"Bearer {token}"}, (factory, settings)
 
 
+@pytest.mark.usefixtures("midday")  # the call list, KPIs and audit default to today
 def test_requests_live_search_reports_and_audit(
     client_and_token: tuple[TestClient, dict[str, str], object],
 ) -> None:

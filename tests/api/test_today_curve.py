@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.history import waiting_series
@@ -30,6 +31,7 @@ def test_a_caller_answered_as_another_joins_is_not_two_waiting() -> None:
     assert series == [(at(0), 1)]
 
 
+@pytest.mark.usefixtures("midday")  # today so far is half a day, not the first seconds after midnight
 def test_endpoint_draws_today_from_queue_entries(
     client: TestClient, users: Users, factory: sessionmaker[Session]
 ) -> None:

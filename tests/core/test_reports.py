@@ -33,6 +33,14 @@ def test_backwards_or_too_long_windows_are_refused(tmp_path: Path) -> None:
         report_window(settings, start, start)
 
 
+@pytest.mark.parametrize("until", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_an_end_off_the_calendar_in_the_local_zone_is_refused(tmp_path: Path, until: str) -> None:
+    """Without a start, the window starts at the end's local midnight: that day may not exist."""
+    settings = demo_settings(f"sqlite:///{tmp_path / 'w.db'}", tmp_path)
+    with pytest.raises(ReportWindowError, match="date out of range"):
+        report_window(settings, None, datetime.fromisoformat(until))
+
+
 def test_the_cli_refuses_the_windows_the_api_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTLINE_DEMO", "1")
     monkeypatch.setenv("HOTLINE_DATABASE__URL", f"sqlite:///{tmp_path / 'report.db'}")
@@ -43,6 +51,10 @@ def test_the_cli_refuses_the_windows_the_api_refuses(tmp_path: Path, monkeypatch
     backwards = runner.invoke(app, ["report", "queues", "--since", "2026-11-22", "--until", "2026-11-21"])
     assert backwards.exit_code == 2
     assert "since must be before until" in backwards.output
+    for window in (["--until", "0001-01-01T00:00:00+05:00"], ["--since", "9999-12-31"]):
+        off_the_calendar = runner.invoke(app, ["report", "calls", *window])
+        assert off_the_calendar.exit_code == 2, window
+        assert "date out of range" in off_the_calendar.output
 
 
 def test_the_cli_refuses_the_call_filters_the_api_refuses(

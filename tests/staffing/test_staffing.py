@@ -98,17 +98,19 @@ def test_past_intervals_compare_required_with_logged_in(history: sessionmaker[Se
 def test_an_operator_still_logged_in_counts_until_now_not_later(
     session_factory: sessionmaker[Session],
 ) -> None:
-    now = datetime.now(UTC)
-    half_hour = now.replace(minute=now.minute - now.minute % 30, second=0, microsecond=0)
+    # "Now" is given, not read from the wall clock: 18 minutes into the half-hour starting at T0.
+    now = T0 + timedelta(minutes=18)
     with transaction(session_factory) as session:
-        still = _logged_in(0, half_hour - timedelta(hours=1), now, AgentPeriodKind.LOGGED_IN, "other")
+        still = _logged_in(0, T0 - timedelta(hours=1), now, AgentPeriodKind.LOGGED_IN, "other")
         still.ended_at = None
         session.add(still)
     with session_factory() as session:
-        window = (half_hour - timedelta(hours=1), half_hour + timedelta(hours=2))
-        rows = past_intervals(session, *window, ZONE, Target()).rows
+        window = (T0 - timedelta(hours=1), T0 + timedelta(hours=2))
+        rows = past_intervals(session, *window, ZONE, Target(), now=now).rows
     assert rows[0].agents_logged_in == 1.0
-    future = [row.agents_logged_in for row in rows if row.interval_start > half_hour]
+    current = next(row for row in rows if row.interval_start == T0)
+    assert current.agents_logged_in == round(18 / 30, 2)  # the half-hour under way, up to now only
+    future = [row.agents_logged_in for row in rows if row.interval_start > T0]
     assert future == [0.0, 0.0, 0.0]
 
 
