@@ -172,6 +172,7 @@ def test_answer_dates_count_calendar_or_working_days(settings: Settings, tmp_pat
     assert routing.due_date(working, start, 5) == date(2027, 1, 12)
 
 
+@pytest.mark.usefixtures("midday")  # the days counted must not change at local midnight
 def test_overdue_requests_escalate_to_the_head_and_the_digest_arrives_by_mail(
     client: TestClient,
     users: Users,

@@ -85,6 +85,7 @@ def test_unknown_or_malformed_numbers(client: TestClient, users: Users) -> None:
     assert bad.status_code == 422
 
 
+@pytest.mark.usefixtures("midday")  # the days counted must not change at local midnight
 def test_overdue_list_and_escalation(
     client: TestClient, users: Users, settings: Settings, factory: sessionmaker[Session]
 ) -> None:
