@@ -104,6 +104,11 @@ class Calls:
             and local_into(call.origin_channel, self.dial_context)
         )
 
+    def note_answered(self, call: CallRecord) -> None:
+        """The call's first channel was answered: for our dialer's leg, the citizen answered."""
+        if self.is_dial_leg(call):
+            call.dial_back = CallOutcome.DIAL_BACK  # its outcome unless it is queued
+
     def originate_failed(self, dial_string: str) -> None:
         """The Originate of `dial_string` failed: the call its channels made is a failed dial-back."""
         dial = requested(dial_string)
@@ -165,8 +170,8 @@ class Calls:
         call.channels.discard(e.uniqueid)
         for variable, value in e.variables:
             self.on_variable(ev.VariableSet(e.at, e.uniqueid, linkedid, variable, value))
-        if e.answered and e.uniqueid == call.linkedid and self.is_dial_leg(call):
-            call.dial_back = CallOutcome.DIAL_BACK  # the citizen answered (its outcome if never queued)
+        if e.answered and e.uniqueid == call.linkedid:
+            self.note_answered(call)
         if e.uniqueid in (call.caller_uniqueid, call.linkedid) and (
             call.hangup_cause is None or e.uniqueid == call.caller_uniqueid
         ):

@@ -144,11 +144,12 @@ class LiveState:
         # originated, then the citizen dialled from the dialplan, no queue), or our dialer's leg once
         # the citizen answered (it goes on into a queue, whose outcome then wins).
         call = self.calls.open.get(e.uniqueid or "")
-        if call is not None and (
-            self.calls.is_dial_leg(call)
-            or (call.origin_channel and self.members.is_member_line(dialled(call.origin_channel)))
-        ):
+        if call is None:
+            return
+        if call.origin_channel and self.members.is_member_line(dialled(call.origin_channel)):
             call.dial_back = CallOutcome.DIAL_BACK
+        else:
+            self.calls.note_answered(call)
 
     def on_shutdown(self, e: ev.PbxShutdown) -> None:
         # Nothing to close yet: the snapshot after reconnecting tells which calls survived.
