@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from ami_listener import event_types as ev
-from ami_listener.dial_back import OUTGOING_SPOOL_FAILED, UnqueuedCalls, dialled, requested
+from ami_listener.dial_back import OUTGOING_SPOOL_FAILED, UnqueuedCalls, dialled, local_into, requested
 from ami_listener.ledger import Ledger
 from ami_listener.records import CallRecord, FinishedRecording
 from hotline.domain import CallOutcome
@@ -45,8 +45,10 @@ class Calls:
         *,
         topic_variables: tuple[str, ...] = (),
         recordings_dir: PurePath | None = None,
+        dial_context: str | None = None,
     ) -> None:
         self.pbx = pbx
+        self.dial_context = dial_context  # where our dialer dials citizens (dialer.dial_context)
         self.ledger = ledger
         self.topic_variables = topic_variables
         self.recordings_dir = recordings_dir
@@ -90,6 +92,22 @@ class Calls:
         call.origin_channel = channel
         if channel == OUTGOING_SPOOL_FAILED:
             call.dial_back = CallOutcome.DIAL_BACK_FAILED
+        elif self.is_dial_leg(call):
+            # Our dialer calling a citizen: a failed dial-back unless the citizen answers.
+            call.dial_back = CallOutcome.DIAL_BACK_FAILED
+
+    def is_dial_leg(self, call: CallRecord) -> bool:
+        """Whether the call is our dialer's leg to a citizen (its first channel dials the dial context)."""
+        return (
+            self.dial_context is not None
+            and call.origin_channel is not None
+            and local_into(call.origin_channel, self.dial_context)
+        )
+
+    def note_answered(self, call: CallRecord) -> None:
+        """The call's first channel was answered: for our dialer's leg, the citizen answered."""
+        if self.is_dial_leg(call):
+            call.dial_back = CallOutcome.DIAL_BACK  # its outcome unless it is queued
 
     def originate_failed(self, dial_string: str) -> None:
         """The Originate of `dial_string` failed: the call its channels made is a failed dial-back."""
@@ -152,6 +170,8 @@ class Calls:
         call.channels.discard(e.uniqueid)
         for variable, value in e.variables:
             self.on_variable(ev.VariableSet(e.at, e.uniqueid, linkedid, variable, value))
+        if e.answered and e.uniqueid == call.linkedid:
+            self.note_answered(call)
         if e.uniqueid in (call.caller_uniqueid, call.linkedid) and (
             call.hangup_cause is None or e.uniqueid == call.caller_uniqueid
         ):

@@ -6,6 +6,9 @@ reader. A failed Originate answers `Response: Failure` with `Channel` = the requ
 (`Local/<number>@<context>-<seq>;1/;2`) have hung up; Asterisk then also runs a channel named
 `OutgoingSpoolFailed` (exten `failed`) in the Originate's context. A successful one answers `Success`
 with the originated `;1` channel's Uniqueid (= the call's linkedid).
+
+The dialer's own legs are known sooner, by name: their first channel is a Local channel into the
+dialer's context (`Local/<number>@<dialer.dial_context>-<seq>;1`), announced while it still rings.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ def requested(dial_string: str) -> str:
     """An Originate's or a queue member's dial string without its options: `Local/x@ctx/n` → `Local/x@ctx`."""
     tech, _, rest = dial_string.partition("/")
     return f"{tech}/{rest.split('/', 1)[0]}" if rest else dial_string
+
+
+def local_into(channel: str, context: str) -> bool:
+    """Whether a channel is a Local channel into `context`: `Local/x@ctx-000000b0;1` is one into `ctx`."""
+    tech, _, rest = dialled(channel).partition("/")
+    return tech == "Local" and rest.rpartition("@")[2] == context
 
 
 class UnqueuedCalls:

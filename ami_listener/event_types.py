@@ -61,6 +61,7 @@ class ChannelHungUp:
     # how the listener works with VarSet filtered out entirely).
     variables: tuple[tuple[str, str], ...] = ()
     language: str | None = None  # the channel's language at the end (the IVR may have switched it)
+    answered: bool = False  # the channel was up when it ended (ChannelState 6), not ringing or down
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ from ami_listener.event_types import (
 from hotline.timeutil import from_epoch
 
 Parser = Callable[[Headers, datetime, tuple[str, ...]], Event | None]
+CHANNEL_STATE_UP = "6"  # Asterisk's AST_STATE_UP: answered (`ChannelStateDesc: Up`)
 
 
 def headers_of(message: Mapping[str, object]) -> dict[str, str | list[str]]:
@@ -231,6 +232,7 @@ def hangup(headers: Headers, at: datetime, topic_variables: tuple[str, ...]) -> 
         _opt(headers, "cause-txt"),
         variables,
         _opt(headers, "language"),
+        _opt(headers, "channelstate") == CHANNEL_STATE_UP,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from hotline.timeutil import from_epoch
 
-_CDR_START, _CDR_END, _CDR_UNIQUEID, _CDR_LINKEDID = 9, 11, 16, 18
+_CDR_CHANNEL, _CDR_START, _CDR_END, _CDR_DISPOSITION, _CDR_UNIQUEID, _CDR_LINKEDID = 5, 9, 11, 14, 16, 18
 
 
 @dataclass
@@ -36,6 +36,8 @@ class GapCall:
     talk_s: float | None = None
     completed_at: datetime | None = None
     outcome: str | None = None  # answered | abandoned | timeout | exit_empty
+    origin_channel: str | None = None  # the CDR origin row's channel (OutgoingSpoolFailed: Originate failed)
+    cdr_answered: bool = False  # the CDR origin row's disposition: ANSWERED
     lines: list[str] = field(default_factory=list)
 
 
@@ -111,4 +113,6 @@ def gap_calls(
         call.ended_at = end
         call.caller_name, call.caller_number = _clid(row[4])
         call.caller_number = call.caller_number or row[1] or None
+        call.origin_channel = row[_CDR_CHANNEL] or None
+        call.cdr_answered = row[_CDR_DISPOSITION] == "ANSWERED"
     return calls

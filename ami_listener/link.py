@@ -49,6 +49,12 @@ class _Item:
     payload: Any = None  # "restore": OpenRecords; "login": (queue_log, cdr) texts or None
 
 
+def _dial_context(settings: Settings, pbx: PbxSettings) -> str | None:
+    """The context our dialer dials citizens in, on the PBX it originates on (None elsewhere)."""
+    dialer_pbx = settings.dialer_pbx()
+    return settings.dialer.dial_context if dialer_pbx is not None and dialer_pbx.name == pbx.name else None
+
+
 class PbxLink:
     """Connection supervisor and ordered consumer for one PBX."""
 
@@ -63,6 +69,7 @@ class PbxLink:
             pbx.name,
             topic_variables=tuple(settings.ami.topic_variables),
             recordings_dir=settings.recordings.dir.resolve(),
+            dial_context=_dial_context(settings, pbx),
         )
         # Bounded by backpressure: above `queue_max_items` the socket is not read (the PBX waits,
         # TCP buffers), so a slow consumer never grows memory without limit.

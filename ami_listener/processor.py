@@ -25,11 +25,18 @@ CHANNELS_LIST = "channels"
 
 class Processor:
     def __init__(
-        self, pbx: str, *, topic_variables: tuple[str, ...] = (), recordings_dir: PurePath | None = None
+        self,
+        pbx: str,
+        *,
+        topic_variables: tuple[str, ...] = (),
+        recordings_dir: PurePath | None = None,
+        dial_context: str | None = None,
     ) -> None:
         self.pbx = pbx
         self.topic_variables = topic_variables
-        self.state = LiveState(pbx, topic_variables=topic_variables, recordings_dir=recordings_dir)
+        self.state = LiveState(
+            pbx, topic_variables=topic_variables, recordings_dir=recordings_dir, dial_context=dial_context
+        )
         self.events_total = 0
         self.parse_errors_total = 0
         self.state_errors_total = 0  # the state machine failed on a well-formed event: a bug

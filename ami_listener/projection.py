@@ -39,7 +39,8 @@ def call_state(c: CallRecord) -> CallState:
     if c.outcome is CallOutcome.ANSWERED and not c.completed:
         return CallState.TALKING
     if c.queue is None:
-        # A leg the PBX placed itself is nobody in the IVR (known once its Originate answered).
+        # A leg the PBX placed itself is nobody in the IVR (known from the first channel of our
+        # dialer's legs, else once its Originate answered).
         return CallState.IVR if c.dial_back is None else CallState.OTHER
     if c.outcome is CallOutcome.IN_PROGRESS and c.wait_s is None:
         return CallState.RINGING if c.ringing else CallState.QUEUED

@@ -146,6 +146,11 @@ def close_vanished(
         call = state.calls.get_or_open(linkedid, facts.started_at)
         call.caller_number, call.caller_name = facts.caller_number, facts.caller_name
         call.recovered = True
+        if facts.origin_channel is not None:
+            # A failed Originate's OutgoingSpoolFailed, or our dialer's leg: no citizen in the IVR.
+            state.calls.set_origin(call, facts.origin_channel)
+            if facts.cdr_answered:
+                state.calls.note_answered(call)
         _fill(state, linkedid, facts)
         state.finish(call, facts.ended_at, None)
     return lost

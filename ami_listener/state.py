@@ -31,11 +31,22 @@ class LiveState:
     """Live calls, queues and members of one PBX, and the records they produce."""
 
     def __init__(
-        self, pbx: str, *, topic_variables: tuple[str, ...] = (), recordings_dir: PurePath | None = None
+        self,
+        pbx: str,
+        *,
+        topic_variables: tuple[str, ...] = (),
+        recordings_dir: PurePath | None = None,
+        dial_context: str | None = None,
     ) -> None:
         self.pbx = pbx
         self.ledger = Ledger()
-        self.calls = Calls(pbx, self.ledger, topic_variables=topic_variables, recordings_dir=recordings_dir)
+        self.calls = Calls(
+            pbx,
+            self.ledger,
+            topic_variables=topic_variables,
+            recordings_dir=recordings_dir,
+            dial_context=dial_context,
+        )
         self.queues = QueueCallers(pbx, self.ledger)
         self.members = Members(pbx, self.ledger)
         self.last_event_at: datetime | None = None
@@ -129,15 +140,16 @@ class LiveState:
         if not e.success:
             self.calls.originate_failed(e.channel)
             return
-        # Operator first (capture case Da): the operator's own line was originated, then the citizen
-        # dialled from the dialplan; no queue is involved. A citizen's leg goes into a queue instead.
+        # Answered: an operator-first dial-back (capture case Da: the operator's own line was
+        # originated, then the citizen dialled from the dialplan, no queue), or our dialer's leg once
+        # the citizen answered (it goes on into a queue, whose outcome then wins).
         call = self.calls.open.get(e.uniqueid or "")
-        if (
-            call is not None
-            and call.origin_channel
-            and self.members.is_member_line(dialled(call.origin_channel))
-        ):
+        if call is None:
+            return
+        if call.origin_channel and self.members.is_member_line(dialled(call.origin_channel)):
             call.dial_back = CallOutcome.DIAL_BACK
+        else:
+            self.calls.note_answered(call)
 
     def on_shutdown(self, e: ev.PbxShutdown) -> None:
         # Nothing to close yet: the snapshot after reconnecting tells which calls survived.

@@ -40,7 +40,7 @@ class DialerService:
         catalogue: Catalogue | None = None,
     ) -> None:
         dialer = settings.dialer
-        pbx = next((p for p in settings.ami.pbxes if dialer.pbx in (None, p.name)), None)
+        pbx = settings.dialer_pbx()
         if pbx is None:
             raise HotlineError("dialer: no ami.pbxes entry to dial through (settings dialer.pbx)")
         self.settings = settings

@@ -289,6 +289,10 @@ class Settings(BaseSettings):
     def service_level_for(self, queue: str) -> float:
         return self.reports.service_level_by_queue.get(queue, self.reports.service_level_s)
 
+    def dialer_pbx(self) -> PbxSettings | None:
+        """The PBX the dialer originates on (dialer.pbx, None = the first of ami.pbxes)."""
+        return next((p for p in self.ami.pbxes if self.dialer.pbx in (None, p.name)), None)
+
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Read settings once; `config` (or HOTLINE_CONFIG) names an optional TOML file.

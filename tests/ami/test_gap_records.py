@@ -7,9 +7,16 @@ import csv
 import io
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from ami_listener.asterisk_records import BLOCK, MARGIN, read_records
+from ami_listener.dial_back import OUTGOING_SPOOL_FAILED, local_into, requested
 from ami_listener.gap import gap_calls
+from ami_listener.resync import close_vanished
+from ami_listener.state import LiveState
+from hotline.domain import CallOutcome
 from hotline.settings import PbxSettings
 from tests.ami.frames import Frames, field, live_path
 from tests.ami.truth import summary, truth_file
@@ -72,3 +79,58 @@ def test_the_cdr_with_linkedids_finds_a_call_of_the_gap_without_queue_log() -> N
     assert call.ended_at == datetime.fromisoformat(truth["end"].replace("Z", "+00:00"))
     assert call.caller_number == truth["caller_num"]
     assert plain == {}  # Master.csv alone cannot tell the call's row from its other legs' rows
+
+
+DIAL = "callback_dial"
+DIAL_TRUTH: list[dict[str, Any]] = summary(DIAL)["calls"]  # type: ignore[assignment]
+# The context of the leg that rang unanswered (case Dc), as our dialer's legs ring in dialer.dial_context.
+(NO_ANSWER_CONTEXT,) = [
+    requested(c["channel_originated"]).rpartition("@")[2]
+    for c in DIAL_TRUTH
+    if c["outcome"] == "originate_failed_reason_3"
+]
+
+
+def _cdr_custom(scenario: str) -> tuple[list[list[str]], str]:
+    """The capture's CDR rows, and the same rows in cdr_custom.conf's layout: each with the Linkedid
+    the AMI announced for its channel (the listener saw every channel of this scenario)."""
+    seen = {
+        field(m, "Uniqueid"): field(m, "Linkedid") or ""
+        for m in Frames(live_path(scenario)).all("Newchannel")
+    }
+    rows = list(csv.reader(truth_file(scenario, "cdr.csv").read_text("utf-8").splitlines()))
+    out = io.StringIO()
+    csv.writer(out).writerows([*row, seen[row[16]]] for row in rows)
+    return rows, out.getvalue()
+
+
+@pytest.mark.parametrize("dial_context", [None, NO_ANSWER_CONTEXT])
+def test_failed_dial_backs_recovered_from_the_cdr_are_no_citizens_calls(dial_context: str | None) -> None:
+    """The listener was away for all of callback_dial: from Asterisk's records alone, each failed
+    Originate's OutgoingSpoolFailed call is a failed dial-back (not a caller in the IVR), and so is our
+    dialer's unanswered leg when dialer.dial_context names its context; the queued legs are answered."""
+    start, end = (
+        datetime.fromisoformat(str(summary(DIAL)[k]).replace("Z", "+00:00")) for k in ("start", "end")
+    )
+    rows, cdr = _cdr_custom(DIAL)
+    state = LiveState("lab", dial_context=dial_context)
+
+    close_vanished(
+        state, end, gap_calls(truth_file(DIAL, "queue_log").read_text("utf-8"), cdr, start, end), start
+    )
+
+    outcomes = {c["linkedid"]: c["outcome"] for c in state.take_changes().calls}
+    spool_failed = [row[16] for row in rows if row[5] == OUTGOING_SPOOL_FAILED]
+    assert len(spool_failed) == len([c for c in DIAL_TRUTH if c["outcome"].startswith("originate_failed")])
+    assert [outcomes[uniqueid] for uniqueid in spool_failed] == [CallOutcome.DIAL_BACK_FAILED] * len(
+        spool_failed
+    )
+    no_answer_leg = next(
+        row[16] for row in rows if local_into(row[5], NO_ANSWER_CONTEXT) and row[5].endswith(";1")
+    )
+    assert outcomes[no_answer_leg] == (
+        CallOutcome.IVR_ONLY if dial_context is None else CallOutcome.DIAL_BACK_FAILED
+    )
+    queued = [c["linkedid"] for c in DIAL_TRUTH if c["queue"]]
+    assert queued
+    assert [outcomes[linkedid] for linkedid in queued] == [CallOutcome.ANSWERED] * len(queued)

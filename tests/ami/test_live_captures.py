@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami_listener.dial_back import requested
 from hotline.models import Call, CallOutcome, Pbx
 from tests.ami.frames import live_path
 from tests.ami.support import lab_settings, replay_capture
@@ -68,11 +69,28 @@ DIAL_BACK_OUTCOMES = {"dialback_answer": CallOutcome.DIAL_BACK, "answered": Call
 FAILED_ORIGINATE = (CallOutcome.DIAL_BACK_FAILED, None, None, None)
 
 
+def _contexts_dialled(outcome: str) -> list[str]:
+    """The contexts of the Local channels callback_dial originated for the calls with this outcome."""
+    calls = summary("callback_dial")["calls"]
+    assert isinstance(calls, list)
+    return sorted(
+        {requested(c["channel_originated"]).rpartition("@")[2] for c in calls if c["outcome"] == outcome}
+    )
+
+
+# dialer.dial_context: the default (no leg of the capture dials it), the context of the leg that rang
+# unanswered (Dc), and the one the citizens originated straight into the queue (Db0/Db1) were dialled in.
+@pytest.mark.parametrize(
+    "dial_context",
+    ["hotline-callback-out", *_contexts_dialled("originate_failed_reason_3"), *_contexts_dialled("answered")],
+)
 async def test_callback_dial_records_equal_asterisks_truth(
-    db_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+    dial_context: str, db_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
 ) -> None:
     scenario = "callback_dial"
-    result = await replay_capture(live_path(scenario), lab_settings(db_url, tmp_path), session_factory)
+    settings = lab_settings(db_url, tmp_path)
+    settings.dialer = settings.dialer.model_copy(update={"dial_context": dial_context})
+    result = await replay_capture(live_path(scenario), settings, session_factory)
     truth = summary(scenario)["calls"]
     assert isinstance(truth, list)
     with session_factory() as session:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+import pytest
+
 from ami_listener.connection import LIST_PREFIX
+from ami_listener.dial_back import dialled, requested
 from ami_listener.processor import CHANNELS_LIST, QUEUES_LIST, Processor
+from hotline.domain import CallOutcome
 from hotline.live import AgentState, CallState
 from tests.ami.frames import live_path
 from tests.ami.support import capture_headers, capture_path
+from tests.ami.truth import summary
 
 
 def _feed_until(name: str, stop_event: str, occurrence: int = 1) -> tuple[Processor, dict[str, object]]:
@@ -128,10 +136,11 @@ def test_a_late_leg_never_reopens_a_finished_call() -> None:
     assert processor.state.calls.open == {}
 
 
-def test_an_operator_first_dial_back_is_not_shown_as_a_caller_in_the_ivr() -> None:
-    """callback_dial case Da: once its Originate answered, the operator's originated line (the citizen
-    dialled from the dialplan, no queue) is no caller in the IVR on the wallboard."""
-    processor = Processor("lab", topic_variables=("HOTLINE_TOPIC",))
+def _callback_dial(
+    dial_context: str | None = None,
+) -> tuple[Processor, list[tuple[dict[str, Any], datetime]]]:
+    """A processor ready for the `callback_dial` capture (its snapshot lists expected), and the capture."""
+    processor = Processor("lab", topic_variables=("HOTLINE_TOPIC",), dial_context=dial_context)
     messages = list(capture_headers(live_path("callback_dial")))
     lists = {  # the listener's own snapshot lists, as the link asks for them at connect
         str(h["actionid"]): QUEUES_LIST if str(h["actionid"]).endswith("-queues") else CHANNELS_LIST
@@ -139,6 +148,13 @@ def test_an_operator_first_dial_back_is_not_shown_as_a_caller_in_the_ivr() -> No
         if "response" in h and str(h.get("actionid", "")).startswith(LIST_PREFIX)
     }
     processor.begin_snapshot(messages[0][1], lists)
+    return processor, messages
+
+
+def test_an_operator_first_dial_back_is_not_shown_as_a_caller_in_the_ivr() -> None:
+    """callback_dial case Da: once its Originate answered, the operator's originated line (the citizen
+    dialled from the dialplan, no queue) is no caller in the IVR on the wallboard."""
+    processor, messages = _callback_dial()
     for headers, at in messages:
         processor.handle(headers, at)
         if headers.get("event") == "OriginateResponse":
@@ -147,3 +163,43 @@ def test_an_operator_first_dial_back_is_not_shown_as_a_caller_in_the_ivr() -> No
     view = processor.state.view(connected=True, at=at)
     (call,) = [c for c in view.calls if c.linkedid == headers["uniqueid"]]
     assert call.state is CallState.OTHER
+
+
+# The leg of callback_dial that rang until the Originate's timeout (case Dc, truth: no answer).
+(NO_ANSWER,) = [
+    str(c["channel_originated"])
+    for c in summary("callback_dial")["calls"]  # type: ignore[union-attr]
+    if c["outcome"] == "originate_failed_reason_3"
+]
+NO_ANSWER_CONTEXT = requested(NO_ANSWER).rpartition("@")[2]
+
+
+@pytest.mark.parametrize(
+    ("dial_context", "while_ringing", "outcome"),
+    [
+        # dialer.dial_context set to the context that leg rang in, as our dialer's legs do in production
+        (NO_ANSWER_CONTEXT, CallState.OTHER, CallOutcome.DIAL_BACK_FAILED),
+        # a context no leg of the capture dials: the leg looks like a citizen's call until the response
+        ("hotline-callback-out", CallState.IVR, CallOutcome.IVR_ONLY),
+    ],
+)
+def test_our_dialers_leg_is_known_from_its_first_channel_without_the_originate_response(
+    dial_context: str, while_ringing: CallState, outcome: CallOutcome
+) -> None:
+    """Case Dc rang 30 s before its OriginateResponse (Failure) came. A leg in the dialer's context is
+    an outgoing leg on the wallboard while it rings, and a listener that never gets the response
+    (cut before it) still records a failed dial-back."""
+    processor, messages = _callback_dial(dial_context)
+    views = []
+    for headers, at in messages:
+        if headers.get("event") == "OriginateResponse" and headers["channel"] == NO_ANSWER:
+            break
+        processor.handle(headers, at)
+        if headers.get("event") == "Newchannel" and dialled(str(headers["channel"])) == requested(NO_ANSWER):
+            views.append((str(headers["linkedid"]), processor.state.view(connected=True, at=at)))
+    (leg, _), _ = views  # its two Local halves, one call
+    assert [c.state for _, view in views for c in view.calls if c.linkedid == leg] == [while_ringing] * 2
+    (record,) = [c for c in processor.state.take_changes().calls if c["linkedid"] == leg]
+    assert record["ended_at"] is not None
+    assert record["outcome"] == outcome
+    assert leg not in processor.state.calls.open

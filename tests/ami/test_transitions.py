@@ -7,6 +7,8 @@ from datetime import datetime
 import pytest
 
 from ami_listener.capture import RecordedMessage
+from ami_listener.event_table import parse_event
+from ami_listener.event_types import ChannelHungUp
 from hotline.live import AgentState, CallState
 from hotline.models import AgentPeriodKind, CallOutcome
 from hotline.timeutil import from_epoch
@@ -155,3 +157,15 @@ def test_queue_member_in_call_follows_asterisks_in_call() -> None:
     assert in_call(-1, busy) is True
     assert field(after, "InCall") == "0"
     assert in_call(busy.offset, after) is False
+
+
+def test_a_hangup_tells_whether_the_channel_had_been_answered() -> None:
+    """callback_dial's Hangups: the citizens' answered legs end `Up`, the unanswered and busy ones not."""
+    hangups = Frames(live_path("callback_dial")).all("Hangup")
+    answered: list[tuple[bool, bool]] = []  # (as parsed, as Asterisk describes the state)
+    for message in hangups:
+        event = parse_event(*headers(message), topic_variables=())
+        assert isinstance(event, ChannelHungUp)
+        answered.append((event.answered, field(message, "ChannelStateDesc") == "Up"))
+    assert all(parsed == up for parsed, up in answered)
+    assert {parsed for parsed, _ in answered} == {True, False}
