@@ -299,3 +299,19 @@ def test_successes_never_fill_the_address_cap(deployment: Deployment) -> None:
     for index in range(cap + 1):
         assert _sign_in([first, second][index % 2], ATTACKER).status_code == 200
     assert _guess(_from(first, ATTACKER), "someone-else") == 401
+
+
+@pytest.mark.parametrize("counted_in", ["database"], indirect=True)
+def test_successes_during_a_redis_outage_never_fill_the_address_cap(deployment: Deployment) -> None:
+    app = deployment.process()
+    _clocked(app, _start())
+    wiring: Wiring = app.state.wiring
+    wiring.throttle.store = RedisOrDatabase(
+        RedisFailures(NOWHERE),
+        DatabaseFailures(wiring.session_factory),
+        remember_s=wiring.throttle.backoff_max_s,
+    )
+    cap = deployment.settings.api.login_failures_per_address_per_minute
+    for _ in range(cap + 1):
+        assert _sign_in(app, ATTACKER).status_code == 200
+    assert _guess(_from(app, ATTACKER), "someone-else") == 401
