@@ -5,7 +5,7 @@ Redis does not answer, the database counts instead: the throttle never fails ope
 logged once when it starts and once when it ends, and counted on /metrics. While Redis is down it is
 asked again every `RETRY_S` only, so a dead server costs one short timeout now and then, not one per
 login. For a while after it is back, both places are read, so failures counted in the database
-during the outage still slow the attacker.
+during the outage still slow the attacker: the database's counts go into Redis's atomic decision.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TypeVar
 from redis import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.ratelimit import Failures, FailureStore
+from api.ratelimit import Attempt, Failures, FailureStore, Policy
 from api.throttle_db import DatabaseFailures
 from api.throttle_redis import RedisFailures
 from hotline.settings import Settings
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 RETRY_S = 5.0
 T = TypeVar("T")
+# An attempt's window entry says where it was counted, so a success takes it back from there.
+_IN_REDIS, _IN_DATABASE = "redis:", "database:"
 
 
 def failure_store(settings: Settings, session_factory: sessionmaker[Session]) -> FailureStore:
@@ -48,6 +50,10 @@ def _merged(a: Failures, b: Failures) -> Failures:
         window=a.window + b.window,
         window_oldest=min(oldest, default=None),
     )
+
+
+def _marked(attempt: Attempt, where: str) -> Attempt:
+    return attempt if attempt.entry is None else Attempt(attempt.retry_after_s, where + attempt.entry)
 
 
 class RedisOrDatabase:
@@ -85,15 +91,33 @@ class RedisOrDatabase:
             lambda: self.database.add(address, username, now, forgive_after_s),
         )
 
-    def clear(self, address: str, username: str) -> None:
-        self._redis_or_database(
-            lambda: self.redis.clear(address, username), lambda: self.database.clear(address, username)
+    def reserve(self, address: str, username: str, now: float, policy: Policy) -> Attempt:
+        def in_redis() -> Attempt:
+            # Read before Redis is asked, so also when this is the call that finds it back.
+            carried = self.database.read(address, username, now) if self._database_counts() else None
+            return _marked(self.redis.reserve(address, username, now, policy, carried), _IN_REDIS)
+
+        return self._redis_or_database(
+            in_redis, lambda: _marked(self.database.reserve(address, username, now, policy), _IN_DATABASE)
         )
-        if self._reading_both():
-            self.database.clear(address, username)
+
+    def clear(self, address: str, username: str, entry: str | None = None) -> None:
+        in_redis = entry.removeprefix(_IN_REDIS) if entry and entry.startswith(_IN_REDIS) else None
+        in_database = entry.removeprefix(_IN_DATABASE) if entry and entry.startswith(_IN_DATABASE) else None
+        self._redis_or_database(
+            lambda: self.redis.clear(address, username, in_redis),
+            lambda: self.database.clear(address, username, in_database),
+        )
+        if self._reading_both() or in_database is not None:
+            self.database.clear(address, username, in_database)
 
     def close(self) -> None:
         self.redis.close()
+
+    def _database_counts(self) -> bool:
+        """Whether failures counted in the database may still matter: Redis is down, or was lately."""
+        with self._lock:
+            return self._down or self._clock() < self._read_both_until
 
     def _reading_both(self) -> bool:
         with self._lock:

@@ -41,9 +41,10 @@ def _same_origin(request: Request) -> bool:
 def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> tuple[User | None, float]:
     """(user or None, retry_after_s)."""
     address = client_addr(request) or "-"
-    wait = wiring.throttle.retry_after(address, username)
-    if wait > 0:
-        return None, wait
+    # Counted as a failure already, in the step that let it through: parallel guesses cannot all pass.
+    attempt = wiring.throttle.attempt(address, username)
+    if attempt.retry_after_s > 0:
+        return None, attempt.retry_after_s
     with transaction(wiring.session_factory) as session:
         user = find_user(session, username)
         if not verify_password(user, password):
@@ -72,10 +73,8 @@ def _attempt(request: Request, wiring: Wiring, username: str, password: str) -> 
             )
     # After the transaction: the shared throttle may take a connection of its own, and a login holding
     # two at once could starve the pool under a flood of attempts.
-    if user is None:
-        wiring.throttle.failed(address, username)
-    else:
-        wiring.throttle.succeeded(address, username)
+    if user is not None:
+        wiring.throttle.succeeded(address, username, attempt)
     return user, 0.0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -68,6 +70,27 @@ def test_one_address_spraying_many_names_is_slowed() -> None:
         throttle.failed("203.0.113.9", f"user{index}")
     assert throttle.retry_after("203.0.113.9", "someone-else") > 0
     assert throttle.retry_after("198.51.100.7", "someone-else") == 0
+
+
+def test_parallel_attempts_in_one_process_get_no_more_tries_than_one_at_a_time() -> None:
+    throttle = LoginThrottle(
+        free_failures=3, backoff_max_s=60, address_failures_per_minute=1000, clock=lambda: 0.0
+    )
+    tries = 12
+    start = threading.Barrier(tries)
+    let_through: list[bool] = []
+
+    def try_once() -> None:
+        start.wait()
+        let_through.append(throttle.attempt("203.0.113.9", "olga").retry_after_s == 0)
+
+    workers = [threading.Thread(target=try_once) for _ in range(tries)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert let_through.count(True) == 3
+    assert throttle.retry_after("203.0.113.9", "olga") == 1  # the three are counted: the next one waits
 
 
 def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(

@@ -256,3 +256,62 @@ def test_failures_counted_during_an_outage_still_count_when_redis_is_back(
     assert [r.getMessage() for r in caplog.records if r.name == "api.throttle_store"] == [
         "login throttle: Redis answers again; counting failed logins there"
     ]
+
+
+def _burst(processes: list[FastAPI], usernames: list[str]) -> list[int]:
+    """One wrong password per name, all at once: a thread each, released together, over the processes."""
+    clients = [_from(processes[index % len(processes)], ATTACKER) for index in range(len(usernames))]
+    start = threading.Barrier(len(usernames))
+    answers: list[int] = [0] * len(usernames)
+
+    def guess(index: int) -> None:
+        start.wait()
+        answers[index] = _guess(clients[index], usernames[index])
+
+    workers = [threading.Thread(target=guess, args=(index,)) for index in range(len(usernames))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return answers
+
+
+@pytest.mark.parametrize("names", ["one name", "many names"])
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_one_at_a_time(
+    deployment: Deployment, names: str
+) -> None:
+    processes = _processes(deployment, _start())  # the clock stands still: no wait ends during the burst
+    if names == "one name":
+        allowed = deployment.settings.api.login_attempts_per_minute
+        usernames = ["admin"] * (allowed * 2)
+    else:
+        allowed = deployment.settings.api.login_failures_per_address_per_minute
+        usernames = [f"user{index}" for index in range(allowed + 4)]
+    answers = _burst(processes, usernames)
+    # 401: the password was checked (and was wrong); 429: refused before any check.
+    assert answers.count(401) == allowed
+    assert answers.count(429) == len(usernames) - allowed
+
+
+def test_successes_never_fill_the_address_cap(deployment: Deployment) -> None:
+    first, second = _processes(deployment, _start())
+    cap = deployment.settings.api.login_failures_per_address_per_minute
+    for index in range(cap + 1):
+        assert _sign_in([first, second][index % 2], ATTACKER).status_code == 200
+    assert _guess(_from(first, ATTACKER), "someone-else") == 401
+
+
+@pytest.mark.parametrize("counted_in", ["database"], indirect=True)
+def test_successes_during_a_redis_outage_never_fill_the_address_cap(deployment: Deployment) -> None:
+    app = deployment.process()
+    _clocked(app, _start())
+    wiring: Wiring = app.state.wiring
+    wiring.throttle.store = RedisOrDatabase(
+        RedisFailures(NOWHERE),
+        DatabaseFailures(wiring.session_factory),
+        remember_s=wiring.throttle.backoff_max_s,
+    )
+    cap = deployment.settings.api.login_failures_per_address_per_minute
+    for _ in range(cap + 1):
+        assert _sign_in(app, ATTACKER).status_code == 200
+    assert _guess(_from(app, ATTACKER), "someone-else") == 401
