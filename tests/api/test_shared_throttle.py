@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,20 +199,26 @@ def test_failures_racing_from_two_processes_are_all_counted(deployment: Deployme
     assert counts.run == counts.window == each * len(stores)
 
 
+def _redis_down(app: FastAPI, clock: Callable[[], float]) -> RedisOrDatabase:
+    """The app's throttle counting through Redis at an address where nothing listens (and the database)."""
+    wiring: Wiring = app.state.wiring
+    store = RedisOrDatabase(
+        RedisFailures(NOWHERE),
+        DatabaseFailures(wiring.session_factory),
+        remember_s=wiring.throttle.backoff_max_s,
+        clock=clock,
+    )
+    wiring.throttle.store = store
+    return store
+
+
 @pytest.mark.parametrize("counted_in", ["database"], indirect=True)
 def test_a_redis_outage_counts_in_the_database_logs_once_and_shows_on_metrics(
     deployment: Deployment, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = deployment.process()
-    wiring: Wiring = app.state.wiring
     monotonic = [0.0]
-    down = RedisOrDatabase(
-        RedisFailures(NOWHERE),
-        DatabaseFailures(wiring.session_factory),
-        remember_s=wiring.throttle.backoff_max_s,
-        clock=lambda: monotonic[0],
-    )
-    wiring.throttle.store = down
+    down = _redis_down(app, lambda: monotonic[0])
     free = deployment.settings.api.login_attempts_per_minute
     with caplog.at_level(logging.WARNING):
         answers = []
@@ -237,15 +243,8 @@ def test_failures_counted_during_an_outage_still_count_when_redis_is_back(
 ) -> None:
     app = deployment.process()
     _clocked(app, _start())
-    wiring: Wiring = app.state.wiring
     monotonic = [0.0]
-    store = RedisOrDatabase(
-        RedisFailures(NOWHERE),
-        DatabaseFailures(wiring.session_factory),
-        remember_s=wiring.throttle.backoff_max_s,
-        clock=lambda: monotonic[0],
-    )
-    wiring.throttle.store = store
+    store = _redis_down(app, lambda: monotonic[0])
     free = deployment.settings.api.login_attempts_per_minute
     assert [_guess(_from(app, ATTACKER)) for _ in range(free + 1)] == [401] * free + [429]
     store.redis = RedisFailures(REDIS_URL)  # the server answers again, and holds none of those failures
@@ -305,12 +304,7 @@ def test_successes_never_fill_the_address_cap(deployment: Deployment) -> None:
 def test_successes_during_a_redis_outage_never_fill_the_address_cap(deployment: Deployment) -> None:
     app = deployment.process()
     _clocked(app, _start())
-    wiring: Wiring = app.state.wiring
-    wiring.throttle.store = RedisOrDatabase(
-        RedisFailures(NOWHERE),
-        DatabaseFailures(wiring.session_factory),
-        remember_s=wiring.throttle.backoff_max_s,
-    )
+    _redis_down(app, time.monotonic)
     cap = deployment.settings.api.login_failures_per_address_per_minute
     for _ in range(cap + 1):
         assert _sign_in(app, ATTACKER).status_code == 200
