@@ -61,7 +61,11 @@ def today_kpis_per_queue(session: Session, settings: Settings) -> list[dict[str,
 
 
 def sse(event: str, data: Any) -> bytes:
-    return f"event: {event}\ndata: {_encode(data)}\n\n".encode()
+    return _event(event, _encode(data))
+
+
+def _event(event: str, encoded: str) -> bytes:
+    return f"event: {event}\ndata: {encoded}\n\n".encode()
 
 
 class LiveHub:
@@ -206,8 +210,8 @@ class LiveHub:
         name = view["pbx"]
         previous = self._sent.get(name)
         self._sent[name] = view
-        event, data = _change(previous, view)
-        plain = sse(event, data) if self._subscribers[False] else b""  # only encoded for its viewers
+        event, data, encoded = _change(previous, view)
+        plain = _event(event, encoded) if self._subscribers[False] else b""
         masked = sse(event, self._masking.record(data)) if self._subscribers[True] else None
         self._broadcast(plain, masked)
 
@@ -441,15 +445,19 @@ class LiveHub:
 SMALL_PATCH = 2048
 
 
-def _change(previous: dict[str, Any] | None, view: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """("patch", the change) when that is smaller than the view, else ("view", the view)."""
+def _change(previous: dict[str, Any] | None, view: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+    """("patch", the change) when that is smaller than the view, else ("view", the view); with the one
+    encoded to compare (plain viewers get those very characters)."""
     if previous is None:
-        return "view", view
+        return "view", view, _encode(view)
     patch = {"pbx": view["pbx"], "changes": diff(previous, view)}
-    size = len(_encode(patch))
-    if size < SMALL_PATCH or size < len(_encode(view)):
-        return "patch", patch
-    return "view", view
+    encoded = _encode(patch)
+    if len(encoded) < SMALL_PATCH:
+        return "patch", patch, encoded
+    whole = _encode(view)
+    if len(encoded) < len(whole):
+        return "patch", patch, encoded
+    return "view", view, whole
 
 
 def _encode(data: Any) -> str:
