@@ -104,11 +104,19 @@ class RedisOrDatabase:
     def clear(self, address: str, username: str, entry: str | None = None) -> None:
         in_redis = entry.removeprefix(_IN_REDIS) if entry and entry.startswith(_IN_REDIS) else None
         in_database = entry.removeprefix(_IN_DATABASE) if entry and entry.startswith(_IN_DATABASE) else None
-        self._redis_or_database(
-            lambda: self.redis.clear(address, username, in_redis),
-            lambda: self.database.clear(address, username, in_database),
-        )
-        if self._reading_both() or in_database is not None:
+
+        def in_redis_store() -> bool:
+            self.redis.clear(address, username, in_redis)
+            return True
+
+        def in_database_store() -> bool:
+            self.database.clear(address, username, in_database)
+            return False
+
+        # Redis cleared it: the database too when it may hold counts from an outage (or this attempt's).
+        if self._redis_or_database(in_redis_store, in_database_store) and (
+            self._reading_both() or in_database is not None
+        ):
             self.database.clear(address, username, in_database)
 
     def close(self) -> None:
