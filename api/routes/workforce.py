@@ -26,7 +26,7 @@ from hotline.workforce import (
 )
 
 router = APIRouter(tags=["reports"])
-Since = Moment | None
+WindowEnd = Moment | None  # since or until of a report window
 
 
 @router.get(
@@ -41,8 +41,8 @@ def occupancy_report(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: Since = None,
-    until: Since = None,
+    since: WindowEnd = None,
+    until: WindowEnd = None,
     by: Literal["agent", "queue"] = "agent",
     wrapup_s: Annotated[float, Query(ge=0, le=3600)] = 0.0,
     format: TableFormat = "json",
@@ -73,8 +73,8 @@ def pauses_report(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: Since = None,
-    until: Since = None,
+    since: WindowEnd = None,
+    until: WindowEnd = None,
     format: TableFormat = "json",
 ) -> PauseReport | Response:
     start, end = window(settings, since, until)
@@ -102,8 +102,8 @@ def intervals_report(
     user: SupervisionUser,
     session: SessionDep,
     settings: SettingsDep,
-    since: Since = None,
-    until: Since = None,
+    since: WindowEnd = None,
+    until: WindowEnd = None,
     minutes: Annotated[int, Query(ge=30, le=60, multiple_of=30)] = 30,
     by: Literal["day", "weekday"] = "day",
     format: TableFormat = "json",
